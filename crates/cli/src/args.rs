@@ -1,0 +1,127 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  N      the guest called proc_exit(N) (the low 8 bits, as POSIX keeps them),
+         or 0 when its _start returned
+  1      Lucent could not run the module: missing or unreadable file, not a
+         WebAssembly module, compile or link error, unknown import, missing
+         _start, bad --dir, or a host error
+  2      bad command line
+  134    the guest trapped (unreachable, out-of-bounds access, stack
+         overflow, ...): the trap and a wasm backtrace are printed on stderr";
+
+/// Lucent runs WebAssembly programs written for WASI (wasi_snapshot_preview1 and
+/// wasi_unstable) in a sandbox: the guest sees only the directories, environment and
+/// arguments you give it.
+#[derive(Parser, Debug)]
+#[command(name = "lucent", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a WebAssembly module (`.wasm` or `.wat`). `lucent MODULE ...` is short for this.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+}
+
+/// Options of `lucent run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Give the guest a host directory: HOST, or HOST::GUEST to name it differently inside
+    /// (repeatable). Nothing outside these directories is visible to the guest.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+
+    /// Set an environment variable for the guest; `--env NAME` alone passes the host's value
+    /// (repeatable).
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    pub envs: Vec<String>,
+
+    /// Pass the whole host environment to the guest (`--env` entries take precedence).
+    #[arg(long)]
+    pub inherit_env: bool,
+
+    /// The program name the guest sees as argv[0] (default: MODULE as given).
+    #[arg(long, value_name = "NAME")]
+    pub argv0: Option<String>,
+
+    /// Call this exported function instead of `_start`. Reactors (modules exporting
+    /// `_initialize`) are initialised first. ARGS are then the function's parameters
+    /// (integers or floats) and its results are printed, one per line.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+
+    /// Print one line per hostcall on stderr: the call with its decoded arguments, and its
+    /// result or errno.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Satisfy imports Lucent does not provide with functions that trap when called, so that a
+    /// module with unused foreign imports can still run.
+    #[arg(long)]
+    pub trap_unknown_imports: bool,
+
+    /// The WebAssembly module to run (binary `.wasm` or text `.wat`).
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
+
+    /// Arguments for the guest (after the program name).
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<OsString>,
+}
+
+/// Makes `lucent [OPTIONS] MODULE ...` mean `lucent run [OPTIONS] MODULE ...`.
+pub fn normalise(mut argv: Vec<OsString>) -> Vec<OsString> {
+    let explicit = ["run", "help", "-h", "--help", "-V", "--version"];
+    match argv.get(1) {
+        Some(first) if explicit.iter().any(|e| first == e) => argv,
+        Some(_) => {
+            argv.insert(1, OsString::from("run"));
+            argv
+        }
+        None => argv,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> RunArgs {
+        let argv = normalise(args.iter().map(OsString::from).collect());
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Run(run) => run,
+        }
+    }
+
+    #[test]
+    fn short_form_and_options_before_the_module() {
+        let run = parse(&["lucent", "--dir", "a::b", "m.wasm", "x", "--dir", "y"]);
+        assert_eq!(run.dirs, ["a::b"]);
+        assert_eq!(run.module, PathBuf::from("m.wasm"));
+        assert_eq!(run.args, ["x", "--dir", "y"]);
+    }
+
+    #[test]
+    fn run_subcommand() {
+        let run = parse(&["lucent", "run", "--env", "A=1", "--trace", "m.wat", "-v"]);
+        assert_eq!(run.envs, ["A=1"]);
+        assert!(run.trace);
+        assert_eq!(run.args, ["-v"]);
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,48 @@
+//! `lucent`: the command-line runner.
+
+mod args;
+mod run;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing(trace: bool) {
+    let filter = if trace {
+        EnvFilter::new(format!("{}=trace", lucent_wasmtime::trace::TARGET))
+    } else {
+        EnvFilter::try_from_env("LUCENT_LOG").unwrap_or_else(|_| EnvFilter::new("off"))
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .without_time()
+        .with_level(!trace)
+        .with_target(!trace)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let argv = args::normalise(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match cli.command {
+        Command::Run(args) => {
+            init_tracing(args.trace);
+            match run::run(&args) {
+                Ok(run::Outcome::Exited(status)) => ExitCode::from(status),
+                Ok(run::Outcome::Trapped) => ExitCode::from(run::TRAP_STATUS),
+                Err(e) => {
+                    eprintln!("lucent: error: {e:#}");
+                    ExitCode::from(run::FAILURE_STATUS)
+                }
+            }
+        }
+    }
+}

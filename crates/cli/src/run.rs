@@ -1,0 +1,260 @@
+//! `lucent run`: builds the context from the command line, loads and links the module, runs
+//! it, and turns the outcome into an exit status.
+
+use crate::args::RunArgs;
+use anyhow::{Context as _, anyhow, bail};
+use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
+use lucent_host::HostDir;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Arc;
+use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Trap, Val, ValType, WasmBacktrace};
+
+/// Exit status when the guest traps (as if it had called `abort()`: 128 + SIGABRT).
+pub const TRAP_STATUS: u8 = 134;
+/// Exit status when Lucent itself cannot run the module.
+pub const FAILURE_STATUS: u8 = 1;
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The guest finished, with this status.
+    Exited(u8),
+    /// The guest trapped; the message is already printed.
+    Trapped,
+}
+
+/// One line: the error and its causes, separated by `: `.
+fn one_line(e: &wasmtime::Error) -> String {
+    e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
+}
+
+/// Loads a binary or text module, refusing anything that is neither with a clear message.
+fn load_module(engine: &Engine, path: &Path) -> anyhow::Result<Module> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
+    let binary = bytes.starts_with(b"\0asm");
+    let text = !binary
+        && std::str::from_utf8(&bytes).is_ok_and(|s| {
+            let s = s.trim_start();
+            s.starts_with('(') || s.starts_with(";;")
+        });
+    if !binary && !text {
+        bail!("`{shown}` is not a WebAssembly module (no `\\0asm` header, and not WebAssembly text)");
+    }
+    Module::new(engine, &bytes).map_err(|e| anyhow!("cannot compile `{shown}`: {}", one_line(&e)))
+}
+
+/// Splits `HOST[::GUEST]`.
+fn parse_dir(spec: &str) -> anyhow::Result<(&str, &str)> {
+    let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+    if host.is_empty() || guest.is_empty() {
+        bail!("invalid --dir `{spec}`: expected HOST or HOST::GUEST");
+    }
+    Ok((host, guest))
+}
+
+/// Builds the guest's context from the command line.
+fn build_ctx(args: &RunArgs) -> anyhow::Result<WasiCtx> {
+    let mut builder: WasiCtxBuilder = lucent_host::host_builder();
+    let argv0 = match &args.argv0 {
+        Some(name) => name.as_bytes().to_vec(),
+        None => args.module.as_os_str().as_bytes().to_vec(),
+    };
+    builder = builder.arg(argv0);
+    if args.invoke.is_none() {
+        builder = builder.args(args.args.iter().map(|a| a.as_bytes()));
+    }
+    if args.inherit_env {
+        for (name, value) in std::env::vars_os() {
+            builder = builder.env(name.as_bytes(), value.as_bytes());
+        }
+    }
+    for spec in &args.envs {
+        match spec.split_once('=') {
+            Some((name, value)) => builder = builder.env(name, value),
+            None => {
+                if let Some(value) = std::env::var_os(spec) {
+                    builder = builder.env(spec, value.as_bytes());
+                }
+            }
+        }
+    }
+    for spec in &args.dirs {
+        let (host, guest) = parse_dir(spec)?;
+        let dir = HostDir::open_ambient(Path::new(host)).map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?;
+        builder = builder.preopened_dir(Arc::new(dir), guest);
+    }
+    builder.build().map_err(|e| anyhow!("{e}"))
+}
+
+/// Refuses imports nothing provides, naming the first one.
+fn check_imports(
+    linker: &Linker<WasiCtx>,
+    store: &mut Store<WasiCtx>,
+    module: &Module,
+    shown: &str,
+) -> anyhow::Result<()> {
+    for import in module.imports() {
+        if linker.get_by_import(&mut *store, &import).is_none() {
+            bail!(
+                "`{shown}` imports `{}::{}`, which Lucent does not provide (--trap-unknown-imports runs it anyway, trapping if it is called)",
+                import.module(),
+                import.name()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_param(ty: &ValType, text: &str) -> anyhow::Result<Val> {
+    let bad = || anyhow!("invalid argument `{text}` for a parameter of type {ty}");
+    Ok(match ty {
+        ValType::I32 => {
+            Val::I32(text.parse::<i32>().or_else(|_| text.parse::<u32>().map(u32::cast_signed)).map_err(|_| bad())?)
+        }
+        ValType::I64 => {
+            Val::I64(text.parse::<i64>().or_else(|_| text.parse::<u64>().map(u64::cast_signed)).map_err(|_| bad())?)
+        }
+        ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.to_bits()),
+        ValType::F64 => Val::F64(text.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        other => bail!("cannot pass a {other} parameter from the command line"),
+    })
+}
+
+fn show_result(val: &Val) -> String {
+    match val {
+        Val::I32(v) => v.to_string(),
+        Val::I64(v) => v.to_string(),
+        Val::F32(bits) => f32::from_bits(*bits).to_string(),
+        Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Prints a trap with its backtrace, or a host-side failure, for an error out of the guest.
+fn report(e: &wasmtime::Error) -> Outcome {
+    if let Some(exit) = e.downcast_ref::<Exit>() {
+        return Outcome::Exited((exit.0 & 0xff) as u8);
+    }
+    if let Some(trap) = e.downcast_ref::<Trap>() {
+        let mut message = format!("lucent: guest trapped: {trap}");
+        if let Some(backtrace) = e.downcast_ref::<WasmBacktrace>() {
+            message.push_str(&format!("\nwasm backtrace:\n{backtrace}"));
+        }
+        eprintln!("{}", message.trim_end());
+        return Outcome::Trapped;
+    }
+    eprintln!("lucent: error: {}", one_line(e));
+    Outcome::Exited(FAILURE_STATUS)
+}
+
+/// Calls `func` with no arguments and no results.
+fn call_unit(store: &mut Store<WasiCtx>, func: Func, name: &str) -> anyhow::Result<Result<(), wasmtime::Error>> {
+    let typed =
+        func.typed::<(), ()>(&*store).map_err(|_| anyhow!("`{name}` must take no parameters and return nothing"))?;
+    Ok(typed.call(&mut *store, ()))
+}
+
+/// Runs the module as the command line says.
+pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
+    let engine = Engine::new(&lucent_wasmtime::default_config()).map_err(|e| anyhow!("{}", one_line(&e)))?;
+    let shown = args.module.display().to_string();
+    let module = load_module(&engine, &args.module)?;
+    let ctx = build_ctx(args)?;
+    let mut linker = Linker::new(&engine);
+    lucent_wasmtime::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).map_err(|e| anyhow!("{}", one_line(&e)))?;
+    let mut store = Store::new(&engine, ctx);
+    if args.trap_unknown_imports {
+        linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{}", one_line(&e)))?;
+    } else {
+        check_imports(&linker, &mut store, &module, &shown)?;
+    }
+    let has_export = |name: &str| module.get_export(name).is_some_and(|e| e.func().is_some());
+    if has_export("_start") && has_export("_initialize") {
+        bail!("`{shown}` exports both `_start` and `_initialize`; a module must be a command or a reactor, not both");
+    }
+    if args.invoke.is_none() && !has_export("_start") {
+        if has_export("_initialize") {
+            bail!(
+                "`{shown}` is a reactor (it exports `_initialize`, not `_start`); choose a function to call with --invoke NAME"
+            );
+        }
+        bail!("`{shown}` exports no `_start` function; choose a function to call with --invoke NAME");
+    }
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(instance) => instance,
+        Err(e) if e.downcast_ref::<Trap>().is_some() || e.downcast_ref::<Exit>().is_some() => return Ok(report(&e)),
+        Err(e) => bail!("cannot instantiate `{shown}`: {}", one_line(&e)),
+    };
+    match &args.invoke {
+        None => {
+            let start = get_func(&instance, &mut store, "_start", &shown)?;
+            Ok(match call_unit(&mut store, start, "_start")? {
+                Ok(()) => Outcome::Exited(0),
+                Err(e) => report(&e),
+            })
+        }
+        Some(name) => invoke(&instance, &mut store, name, args, &shown),
+    }
+}
+
+fn get_func(instance: &Instance, store: &mut Store<WasiCtx>, name: &str, shown: &str) -> anyhow::Result<Func> {
+    instance.get_func(&mut *store, name).with_context(|| format!("`{shown}` exports no function `{name}`"))
+}
+
+/// `--invoke NAME`: initialises a reactor, calls `NAME` with the parsed arguments and prints
+/// its results.
+fn invoke(
+    instance: &Instance,
+    store: &mut Store<WasiCtx>,
+    name: &str,
+    args: &RunArgs,
+    shown: &str,
+) -> anyhow::Result<Outcome> {
+    let func = get_func(instance, store, name, shown)?;
+    if let Some(init) = instance.get_func(&mut *store, "_initialize") {
+        if let Err(e) = call_unit(store, init, "_initialize")? {
+            return Ok(report(&e));
+        }
+    }
+    let ty = func.ty(&*store);
+    if ty.params().len() != args.args.len() {
+        bail!("`{name}` takes {} parameter(s), {} given", ty.params().len(), args.args.len());
+    }
+    let params = ty
+        .params()
+        .zip(&args.args)
+        .map(|(ty, arg)| parse_param(&ty, &arg.to_string_lossy()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut results = vec![Val::I32(0); ty.results().len()];
+    match func.call(&mut *store, &params, &mut results) {
+        Ok(()) => {
+            for result in &results {
+                println!("{}", show_result(result));
+            }
+            Ok(Outcome::Exited(0))
+        }
+        Err(e) => Ok(report(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_specs() {
+        assert_eq!(parse_dir("a").unwrap(), ("a", "a"));
+        assert_eq!(parse_dir("/tmp/x::/data").unwrap(), ("/tmp/x", "/data"));
+        assert!(parse_dir("::x").is_err());
+        assert!(parse_dir("x::").is_err());
+    }
+
+    #[test]
+    fn params_parse_by_type() {
+        assert_eq!(parse_param(&ValType::I32, "4294967295").unwrap().i32(), Some(-1));
+        assert_eq!(parse_param(&ValType::I64, "-5").unwrap().i64(), Some(-5));
+        assert!(parse_param(&ValType::I32, "x").is_err());
+    }
+}

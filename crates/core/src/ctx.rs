@@ -1,0 +1,250 @@
+//! The WASI context of one guest instance, and the builder that makes it.
+
+use crate::env::{NoClocks, NoRandom, RandomSource, WasiClocks};
+use crate::fs::{NullFile, WasiDir, WasiFile};
+use crate::rights::FdRights;
+use crate::table::{DEFAULT_MAX_FDS, Descriptor, FdTable, Object};
+use lucent_abi::{Filetype, Rights};
+use std::sync::Arc;
+
+/// Everything a guest instance's hostcalls act on: arguments, environment, descriptors,
+/// clocks and randomness. A context is `Send`; its table is behind an `Arc` so that guest
+/// threads can later share it.
+#[derive(Debug)]
+pub struct WasiCtx {
+    pub(crate) args: Vec<Vec<u8>>,
+    pub(crate) env: Vec<Vec<u8>>,
+    pub(crate) table: Arc<FdTable>,
+    pub(crate) clocks: Arc<dyn WasiClocks>,
+    pub(crate) random: Box<dyn RandomSource>,
+}
+
+impl WasiCtx {
+    /// A builder with every default described on [`WasiCtxBuilder`].
+    pub fn builder() -> WasiCtxBuilder {
+        WasiCtxBuilder::new()
+    }
+
+    /// The descriptor table.
+    pub fn table(&self) -> &Arc<FdTable> {
+        &self.table
+    }
+}
+
+/// An error found when building a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// An argument contains a NUL byte, which the guest could not see.
+    NulInArgument(String),
+    /// An environment variable's name is empty or contains `=` or NUL, or its value has a NUL.
+    BadEnvironmentVariable(String),
+    /// The descriptor table cannot hold the standard streams and preopens.
+    TooManyDescriptors,
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::NulInArgument(a) => write!(f, "argument {a:?} contains a NUL byte"),
+            BuildError::BadEnvironmentVariable(v) => write!(f, "invalid environment variable {v:?}"),
+            BuildError::TooManyDescriptors => write!(f, "too many preopened descriptors"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds a [`WasiCtx`]. Deny-all by default:
+///
+/// | setting | default |
+/// |---|---|
+/// | arguments | none (not even a program name) |
+/// | environment | empty |
+/// | stdin | empty ([`NullFile`]) |
+/// | stdout, stderr | discarded ([`NullFile`]) |
+/// | preopened directories | none |
+/// | clocks | none: every clock read fails with `Notsup` |
+/// | randomness | none: `random_get` fails with `Notsup` |
+/// | descriptor limit | [`DEFAULT_MAX_FDS`] |
+///
+/// ```
+/// use lucent_core::WasiCtx;
+/// let ctx = WasiCtx::builder().arg("prog").arg("--help").env("HOME", "/").build()?;
+/// assert_eq!(ctx.table().len(), 3); // stdin, stdout, stderr
+/// # Ok::<(), lucent_core::BuildError>(())
+/// ```
+#[derive(Debug)]
+pub struct WasiCtxBuilder {
+    args: Vec<Vec<u8>>,
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    stdio: [Arc<dyn WasiFile>; 3],
+    preopens: Vec<(Arc<dyn WasiDir>, Vec<u8>, FdRights)>,
+    clocks: Arc<dyn WasiClocks>,
+    random: Box<dyn RandomSource>,
+    max_fds: u32,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        WasiCtxBuilder::new()
+    }
+}
+
+/// Rights of a preopened directory: everything a directory supports, and everything a file or
+/// directory supports for what is opened through it.
+pub const PREOPEN_RIGHTS: FdRights = FdRights::new(Rights::DIRECTORY, Rights::DIRECTORY.union(Rights::REGULAR_FILE));
+
+impl WasiCtxBuilder {
+    /// A builder with the defaults in the table above.
+    pub fn new() -> Self {
+        WasiCtxBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdio: [Arc::new(NullFile), Arc::new(NullFile), Arc::new(NullFile)],
+            preopens: Vec::new(),
+            clocks: Arc::new(NoClocks),
+            random: Box::new(NoRandom),
+            max_fds: DEFAULT_MAX_FDS,
+        }
+    }
+
+    /// Appends one argument (the first is the program name, `argv[0]`).
+    pub fn arg(mut self, arg: impl AsRef<[u8]>) -> Self {
+        self.args.push(arg.as_ref().to_vec());
+        self
+    }
+
+    /// Appends several arguments.
+    pub fn args<A: AsRef<[u8]>>(mut self, args: impl IntoIterator<Item = A>) -> Self {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets an environment variable (a later value for the same name replaces an earlier one).
+    pub fn env(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        let name = name.as_ref().to_vec();
+        self.env.retain(|(n, _)| *n != name);
+        self.env.push((name, value.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets standard input (descriptor 0).
+    pub fn stdin(mut self, file: Arc<dyn WasiFile>) -> Self {
+        self.stdio[0] = file;
+        self
+    }
+
+    /// Sets standard output (descriptor 1).
+    pub fn stdout(mut self, file: Arc<dyn WasiFile>) -> Self {
+        self.stdio[1] = file;
+        self
+    }
+
+    /// Sets standard error (descriptor 2).
+    pub fn stderr(mut self, file: Arc<dyn WasiFile>) -> Self {
+        self.stdio[2] = file;
+        self
+    }
+
+    /// Preopens `dir` under the guest name `guest_name`, with [`PREOPEN_RIGHTS`].
+    pub fn preopened_dir(self, dir: Arc<dyn WasiDir>, guest_name: impl AsRef<[u8]>) -> Self {
+        self.preopened_dir_with_rights(dir, guest_name, PREOPEN_RIGHTS)
+    }
+
+    /// Preopens `dir` with the given rights (narrowed to [`PREOPEN_RIGHTS`]).
+    pub fn preopened_dir_with_rights(
+        mut self,
+        dir: Arc<dyn WasiDir>,
+        guest_name: impl AsRef<[u8]>,
+        rights: FdRights,
+    ) -> Self {
+        let rights = FdRights::new(rights.base & PREOPEN_RIGHTS.base, rights.inheriting & PREOPEN_RIGHTS.inheriting);
+        self.preopens.push((dir, guest_name.as_ref().to_vec(), rights));
+        self
+    }
+
+    /// Sets the clocks.
+    pub fn clocks(mut self, clocks: Arc<dyn WasiClocks>) -> Self {
+        self.clocks = clocks;
+        self
+    }
+
+    /// Sets the source of `random_get`.
+    pub fn random(mut self, random: Box<dyn RandomSource>) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// Sets the most descriptors the guest may hold open at once.
+    pub fn max_open_files(mut self, max: u32) -> Self {
+        self.max_fds = max;
+        self
+    }
+
+    /// Builds the context: descriptors 0–2 are the standard streams, then the preopens in the
+    /// order given.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError`] for an argument or variable the guest could not see as a C string, or a
+    /// descriptor limit below the number of preopens.
+    pub fn build(self) -> Result<WasiCtx, BuildError> {
+        if let Some(bad) = self.args.iter().find(|a| a.contains(&0)) {
+            return Err(BuildError::NulInArgument(String::from_utf8_lossy(bad).into_owned()));
+        }
+        let mut env = Vec::with_capacity(self.env.len());
+        for (name, value) in self.env {
+            if name.is_empty() || name.contains(&b'=') || name.contains(&0) || value.contains(&0) {
+                return Err(BuildError::BadEnvironmentVariable(String::from_utf8_lossy(&name).into_owned()));
+            }
+            let mut pair = name;
+            pair.push(b'=');
+            pair.extend_from_slice(&value);
+            env.push(pair);
+        }
+        let table = FdTable::new(self.max_fds);
+        for file in self.stdio {
+            let rights = match file.filetype() {
+                Ok(Filetype::RegularFile) => Rights::REGULAR_FILE,
+                Ok(Filetype::SocketStream | Filetype::SocketDgram) => Rights::SOCKET,
+                _ => Rights::STREAM,
+            };
+            let stdio = Descriptor {
+                object: Object::File(file),
+                rights: FdRights::new(rights, Rights::empty()),
+                preopen: None,
+            };
+            table.insert(stdio).map_err(|_| BuildError::TooManyDescriptors)?;
+        }
+        for (dir, name, rights) in self.preopens {
+            let preopen = Descriptor { object: Object::Dir(dir), rights, preopen: Some(name) };
+            table.insert(preopen).map_err(|_| BuildError::TooManyDescriptors)?;
+        }
+        Ok(WasiCtx { args: self.args, env, table: Arc::new(table), clocks: self.clocks, random: self.random })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_is_send() {
+        fn check<T: Send>() {}
+        check::<WasiCtx>();
+    }
+
+    #[test]
+    fn bad_arguments_and_variables_are_refused() {
+        assert!(matches!(WasiCtx::builder().arg("a\0b").build(), Err(BuildError::NulInArgument(_))));
+        assert!(matches!(WasiCtx::builder().env("A=B", "c").build(), Err(BuildError::BadEnvironmentVariable(_))));
+        assert!(matches!(WasiCtx::builder().env("", "c").build(), Err(BuildError::BadEnvironmentVariable(_))));
+        assert!(matches!(WasiCtx::builder().max_open_files(2).build(), Err(BuildError::TooManyDescriptors)));
+    }
+
+    #[test]
+    fn later_env_values_replace_earlier_ones() {
+        let ctx = WasiCtx::builder().env("A", "1").env("B", "2").env("A", "3").build().unwrap();
+        assert_eq!(ctx.env, vec![b"B=2".to_vec(), b"A=3".to_vec()]);
+    }
+}

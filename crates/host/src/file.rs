@@ -1,0 +1,129 @@
+//! Host files: anything with a file descriptor (regular files, pipes, terminals, sockets).
+
+use crate::errno::{from_host, retry};
+use lucent_abi::{Errno, Fdflags, Filetype, Whence};
+use lucent_core::fs::WasiFile;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{FileType, OFlags, SeekFrom};
+use std::fmt::Debug;
+use std::io::{IoSlice, IoSliceMut};
+
+/// A host file descriptor, owned (`OwnedFd`) or borrowed for the life of the process (the
+/// standard streams).
+#[derive(Debug)]
+pub struct HostFile<F = OwnedFd> {
+    fd: F,
+    /// Shared with the host process (standard streams): its flags are not ours to change.
+    shared: bool,
+}
+
+impl HostFile<OwnedFd> {
+    /// Wraps an open file descriptor the guest may use as its own.
+    pub fn new(fd: OwnedFd) -> Self {
+        HostFile { fd, shared: false }
+    }
+}
+
+impl HostFile<BorrowedFd<'static>> {
+    /// The host process's standard input.
+    pub fn stdin() -> Self {
+        HostFile { fd: rustix::stdio::stdin(), shared: true }
+    }
+
+    /// The host process's standard output.
+    pub fn stdout() -> Self {
+        HostFile { fd: rustix::stdio::stdout(), shared: true }
+    }
+
+    /// The host process's standard error.
+    pub fn stderr() -> Self {
+        HostFile { fd: rustix::stdio::stderr(), shared: true }
+    }
+}
+
+/// The WASI file type of a host file type.
+pub(crate) fn filetype(ft: FileType) -> Filetype {
+    match ft {
+        FileType::RegularFile => Filetype::RegularFile,
+        FileType::Directory => Filetype::Directory,
+        FileType::Symlink => Filetype::SymbolicLink,
+        FileType::CharacterDevice => Filetype::CharacterDevice,
+        FileType::BlockDevice => Filetype::BlockDevice,
+        FileType::Socket => Filetype::SocketStream,
+        FileType::Fifo | FileType::Unknown => Filetype::Unknown,
+    }
+}
+
+/// Host open flags for the WASI descriptor flags.
+pub(crate) fn oflags(flags: Fdflags) -> OFlags {
+    let mut out = OFlags::empty();
+    for (wasi, host) in [
+        (Fdflags::APPEND, OFlags::APPEND),
+        (Fdflags::NONBLOCK, OFlags::NONBLOCK),
+        (Fdflags::DSYNC, OFlags::DSYNC),
+        (Fdflags::SYNC, OFlags::SYNC),
+        (Fdflags::RSYNC, OFlags::RSYNC),
+    ] {
+        if flags.contains(wasi) {
+            out |= host;
+        }
+    }
+    out
+}
+
+/// The WASI descriptor flags of an open host descriptor. Linux's `O_RSYNC` is `O_SYNC`, so it
+/// reads back as `SYNC`.
+pub(crate) fn fdflags(fd: BorrowedFd<'_>) -> Result<Fdflags, Errno> {
+    let host = rustix::fs::fcntl_getfl(fd).map_err(from_host)?;
+    let mut out = Fdflags::empty();
+    if host.contains(OFlags::APPEND) {
+        out |= Fdflags::APPEND;
+    }
+    if host.contains(OFlags::NONBLOCK) {
+        out |= Fdflags::NONBLOCK;
+    }
+    if host.contains(OFlags::SYNC) {
+        out |= Fdflags::SYNC;
+    } else if host.contains(OFlags::DSYNC) {
+        out |= Fdflags::DSYNC;
+    }
+    Ok(out)
+}
+
+impl<F: AsFd + Send + Sync + Debug> WasiFile for HostFile<F> {
+    fn filetype(&self) -> Result<Filetype, Errno> {
+        let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
+        Ok(filetype(FileType::from_raw_mode(stat.st_mode)))
+    }
+
+    fn fdflags(&self) -> Result<Fdflags, Errno> {
+        fdflags(self.fd.as_fd())
+    }
+
+    fn set_fdflags(&self, flags: Fdflags) -> Result<(), Errno> {
+        if self.shared {
+            return Err(Errno::Notsup);
+        }
+        let changeable = OFlags::APPEND | OFlags::NONBLOCK;
+        let current = rustix::fs::fcntl_getfl(&self.fd).map_err(from_host)?;
+        let wanted = (current - changeable) | (oflags(flags) & changeable);
+        rustix::fs::fcntl_setfl(&self.fd, wanted).map_err(from_host)
+    }
+
+    fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
+        retry(|| rustix::io::readv(&self.fd, bufs))
+    }
+
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
+        retry(|| rustix::io::writev(&self.fd, bufs))
+    }
+
+    fn seek(&self, offset: i64, whence: Whence) -> Result<u64, Errno> {
+        let pos = match whence {
+            Whence::Set => SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::Inval)?),
+            Whence::Cur => SeekFrom::Current(offset),
+            Whence::End => SeekFrom::End(offset),
+        };
+        rustix::fs::seek(&self.fd, pos).map_err(from_host)
+    }
+}

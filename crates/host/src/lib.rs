@@ -1,0 +1,37 @@
+//! Lucent's host backend: host directories and files (through `rustix`), the host's clocks and
+//! randomness, and the mapping of host errors to WASI errnos. It is the only Lucent crate that
+//! touches the operating system.
+//!
+//! ```no_run
+//! use lucent_host::{HostDir, host_builder};
+//! use std::sync::Arc;
+//!
+//! let dir = HostDir::open_ambient(std::path::Path::new("/tmp"))?;
+//! let ctx = host_builder().arg("prog").preopened_dir(Arc::new(dir), "/tmp").build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![cfg_attr(not(test), warn(clippy::indexing_slicing, clippy::unwrap_used, clippy::cast_possible_truncation))]
+
+mod clocks;
+mod dir;
+pub mod errno;
+mod file;
+
+pub use clocks::{HostClocks, HostRandom};
+pub use dir::HostDir;
+pub use file::HostFile;
+
+use lucent_core::WasiCtxBuilder;
+use std::sync::Arc;
+
+/// A context builder with the host's clocks and randomness, and the host process's standard
+/// streams. Arguments, environment and preopens stay empty.
+pub fn host_builder() -> WasiCtxBuilder {
+    WasiCtxBuilder::new()
+        .clocks(Arc::new(HostClocks))
+        .random(Box::new(HostRandom))
+        .stdin(Arc::new(HostFile::stdin()))
+        .stdout(Arc::new(HostFile::stdout()))
+        .stderr(Arc::new(HostFile::stderr()))
+}

@@ -1,0 +1,173 @@
+//! Registers Lucent's WASI hostcalls with a wasmtime [`Linker`], under both
+//! `wasi_snapshot_preview1` and `wasi_unstable`, for the same context.
+//!
+//! Each shim only fetches the guest's memory and the context, calls the function of the same
+//! name in [`lucent_core::preview1`] or [`lucent_core::preview0`], and turns the result into
+//! the guest's return value as [`policy`] says.
+//!
+//! ```no_run
+//! use lucent_core::WasiCtx;
+//! use wasmtime::{Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let mut linker = Linker::<WasiCtx>::new(&engine);
+//! lucent_wasmtime::add_to_linker(&mut linker, |ctx| ctx)?;
+//! let module = Module::from_file(&engine, "hello.wasm")?;
+//! let mut store = Store::new(&engine, WasiCtx::builder().arg("hello").build()?);
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! instance.get_typed_func::<(), ()>(&mut store, "_start")?.call(&mut store, ())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod policy;
+pub mod trace;
+
+use lucent_abi::{Errno, GuestMemory};
+use lucent_core::WasiCtx;
+use wasmtime::{Caller, Extern, Linker};
+
+/// The module names under which hostcalls are registered.
+pub const MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
+
+/// Runs one hostcall: lends the guest's memory and the context to `call`, traces it, and
+/// applies the errno policy. A module without a `memory` export gets an empty memory, so
+/// every pointer it passes is `Fault`.
+fn hostcall<T: 'static>(
+    caller: &mut Caller<'_, T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx,
+    name: &str,
+    args: &[(&str, u64)],
+    call: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<(), Errno>,
+) -> wasmtime::Result<i32> {
+    let (bytes, data) = match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => memory.data_and_store_mut(&mut *caller),
+        _ => (&mut [][..], caller.data_mut()),
+    };
+    let mut mem = GuestMemory::new(bytes);
+    let result = call(get(data), &mut mem);
+    if trace::enabled() {
+        trace::line(name, args, &mem, Some(result));
+    }
+    policy::errno_result(result)
+}
+
+/// Registers every hostcall of one ABI (`$abi` is `preview1` or `preview0`).
+macro_rules! register {
+    ($linker:ident, $get:ident, $module:expr, $abi:ident; $($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        $linker.func_wrap($module, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $ty),*| {
+            #[allow(clippy::cast_sign_loss)]
+            let args: &[(&str, u64)] = &[$((stringify!($arg), $arg as u64)),*];
+            hostcall(&mut caller, $get, stringify!($name), args, |ctx, mem| {
+                lucent_core::$abi::$name(ctx, mem, $($arg),*)
+            })
+        })?;
+    )*};
+}
+
+/// Registers the functions that are the same in both ABIs (by name and signature; the core
+/// translates layouts where they differ).
+macro_rules! register_common {
+    ($linker:ident, $get:ident, $module:expr, $abi:ident) => {
+        register! { $linker, $get, $module, $abi;
+            args_get(argv: u32, argv_buf: u32);
+            args_sizes_get(argc: u32, argv_buf_size: u32);
+            environ_get(environ: u32, environ_buf: u32);
+            environ_sizes_get(count: u32, buf_size: u32);
+            clock_res_get(id: u32, resolution: u32);
+            clock_time_get(id: u32, precision: u64, time: u32);
+            fd_advise(fd: u32, offset: u64, len: u64, advice: u32);
+            fd_allocate(fd: u32, offset: u64, len: u64);
+            fd_close(fd: u32);
+            fd_datasync(fd: u32);
+            fd_fdstat_get(fd: u32, stat: u32);
+            fd_fdstat_set_flags(fd: u32, fdflags: u32);
+            fd_fdstat_set_rights(fd: u32, fs_rights_base: u64, fs_rights_inheriting: u64);
+            fd_filestat_get(fd: u32, buf: u32);
+            fd_filestat_set_size(fd: u32, size: u64);
+            fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst_flags: u32);
+            fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nread: u32);
+            fd_prestat_get(fd: u32, prestat: u32);
+            fd_prestat_dir_name(fd: u32, path: u32, path_len: u32);
+            fd_pwrite(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nwritten: u32);
+            fd_read(fd: u32, iovs: u32, iovs_len: u32, nread: u32);
+            fd_readdir(fd: u32, buf: u32, buf_len: u32, cookie: u64, bufused: u32);
+            fd_renumber(fd: u32, to: u32);
+            fd_seek(fd: u32, offset: i64, whence: u32, newoffset: u32);
+            fd_sync(fd: u32);
+            fd_tell(fd: u32, offset_out: u32);
+            fd_write(fd: u32, iovs: u32, iovs_len: u32, nwritten: u32);
+            path_create_directory(fd: u32, path: u32, path_len: u32);
+            path_filestat_get(fd: u32, lookupflags: u32, path: u32, path_len: u32, buf: u32);
+            path_filestat_set_times(fd: u32, lookupflags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst_flags: u32);
+            path_link(old_fd: u32, lookupflags: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32);
+            path_open(fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32, fs_rights_base: u64, fs_rights_inheriting: u64, fdflags: u32, opened_fd: u32);
+            path_readlink(fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, bufused: u32);
+            path_remove_directory(fd: u32, path: u32, path_len: u32);
+            path_rename(fd: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32);
+            path_symlink(old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32);
+            path_unlink_file(fd: u32, path: u32, path_len: u32);
+            poll_oneoff(input: u32, out: u32, nsubscriptions: u32, nevents: u32);
+            proc_raise(sig: u32);
+            sched_yield();
+            random_get(buf: u32, buf_len: u32);
+            sock_recv(fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32, ro_datalen: u32, ro_flags: u32);
+            sock_send(fd: u32, si_data: u32, si_data_len: u32, si_flags: u32, so_datalen: u32);
+            sock_shutdown(fd: u32, how: u32);
+        }
+    };
+}
+
+/// Registers `proc_exit`, which unwinds instead of returning.
+fn register_proc_exit<T: 'static>(
+    linker: &mut Linker<T>,
+    module: &str,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
+    linker.func_wrap(module, "proc_exit", move |mut caller: Caller<'_, T>, rval: u32| -> wasmtime::Result<()> {
+        let exit = lucent_core::preview1::proc_exit(get(caller.data_mut()), &mut GuestMemory::new(&mut []), rval);
+        if trace::enabled() {
+            trace::line("proc_exit", &[("rval", u64::from(rval))], &GuestMemory::new(&mut []), None);
+        }
+        Err(policy::exit(exit))
+    })?;
+    Ok(())
+}
+
+/// Registers every `wasi_snapshot_preview1` and `wasi_unstable` function in `linker`; `get`
+/// finds the context in the store's data.
+///
+/// # Errors
+///
+/// If a function of the same name is already defined in `linker`.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
+    let [preview1, preview0] = MODULES;
+    register_common!(linker, get, preview1, preview1);
+    register! { linker, get, preview1, preview1;
+        sock_accept(fd: u32, flags: u32, opened_fd: u32);
+    }
+    register_proc_exit(linker, preview1, get)?;
+    register_common!(linker, get, preview0, preview0);
+    register_proc_exit(linker, preview0, get)?;
+    Ok(())
+}
+
+/// The engine configuration Lucent runs guests with: the proposals current toolchains emit
+/// (exception handling, SIMD and relaxed SIMD, bulk memory, reference types, multi-value, tail
+/// calls, extended constants, multiple memories). Traps carry wasm backtraces (wasmtime's default).
+pub fn default_config() -> wasmtime::Config {
+    let mut config = wasmtime::Config::new();
+    config
+        .wasm_exceptions(true)
+        .wasm_simd(true)
+        .wasm_relaxed_simd(true)
+        .wasm_bulk_memory(true)
+        .wasm_reference_types(true)
+        .wasm_multi_value(true)
+        .wasm_tail_call(true)
+        .wasm_extended_const(true)
+        .wasm_multi_memory(true);
+    config
+}
