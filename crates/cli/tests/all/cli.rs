@@ -1,0 +1,1 @@
+//! The runner's command line: exit statuses, messages, options.

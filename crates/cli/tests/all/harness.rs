@@ -1,0 +1,158 @@
+//! Running guests through the real runner.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+/// The path of the `lucent` binary under test.
+pub fn lucent_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_lucent")
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Output {
+    /// The exit status (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output, lossily decoded.
+    pub stdout: String,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
+}
+
+impl Output {
+    /// Asserts the run exited with `code`, showing everything if not.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Asserts the run succeeded.
+    #[track_caller]
+    pub fn expect_success(&self) -> &Self {
+        self.expect_code(0)
+    }
+}
+
+/// A temporary directory with a `sandbox/` subdirectory to preopen and, beside it, a file
+/// `outside.txt` (contents `secret`) that guests must never reach.
+pub struct Sandbox {
+    root: TempDir,
+}
+
+impl Sandbox {
+    /// A fresh sandbox.
+    pub fn new() -> Self {
+        let root = tempfile::Builder::new().prefix("lucent-test").tempdir().expect("tempdir");
+        std::fs::create_dir(root.path().join("sandbox")).expect("mkdir sandbox");
+        std::fs::write(root.path().join("outside.txt"), "secret").expect("write outside.txt");
+        Sandbox { root }
+    }
+
+    /// The directory the guest sees as `.` (fd 3).
+    pub fn dir(&self) -> PathBuf {
+        self.root.path().join("sandbox")
+    }
+
+    /// The temporary root (parent of the sandbox).
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// A path inside the sandbox.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir().join(rel)
+    }
+
+    /// Writes a file inside the sandbox.
+    pub fn write(&self, rel: &str, contents: &str) {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, contents).expect("write");
+    }
+
+    /// Makes a symlink `rel` (inside the sandbox) pointing to `target`.
+    pub fn symlink(&self, target: &str, rel: &str) {
+        std::os::unix::fs::symlink(target, self.path(rel)).expect("symlink");
+    }
+
+    /// Reads a file inside the sandbox.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Asserts the file outside the sandbox is untouched.
+    #[track_caller]
+    pub fn assert_outside_untouched(&self) {
+        let outside = std::fs::read_to_string(self.root().join("outside.txt")).expect("outside.txt");
+        assert_eq!(outside, "secret");
+        let entries = std::fs::read_dir(self.root()).expect("ls root").count();
+        assert_eq!(entries, 2, "something was created beside the sandbox");
+    }
+
+    /// A `lucent run` command with the sandbox preopened as `.`.
+    pub fn lucent(&self) -> Run {
+        let mut run = Run::new();
+        run.cmd.arg("--dir").arg(format!("{}::.", self.dir().display()));
+        run
+    }
+}
+
+/// A `lucent run` invocation being prepared.
+pub struct Run {
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Run {
+    /// `lucent run` with no options yet.
+    pub fn new() -> Self {
+        let mut cmd = Command::new(lucent_bin());
+        cmd.arg("run");
+        cmd.env_remove("LUCENT_LOG");
+        Run { cmd, stdin: None }
+    }
+
+    /// Adds runner options (before the module).
+    pub fn opts<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, opts: I) -> Self {
+        self.cmd.args(opts);
+        self
+    }
+
+    /// Feeds `input` on the guest's stdin (otherwise stdin is empty).
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Runs `module` with guest `args` and waits for it.
+    pub fn run(mut self, module: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Output {
+        self.cmd.arg(module).args(args);
+        self.cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("spawn lucent");
+        let input = self.stdin.take().unwrap_or_default();
+        let mut stdin = child.stdin.take().expect("stdin");
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("wait for lucent");
+        writer.join().expect("stdin writer");
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Writes `wat` to a temporary file and returns its directory (kept alive) and path.
+pub fn wat_file(wat: &str) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("module.wat");
+    std::fs::write(&path, wat).expect("write wat");
+    (dir, path)
+}

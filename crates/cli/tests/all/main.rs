@@ -1,0 +1,9 @@
+//! Lucent's integration tests: one test binary (one link of wasmtime), several modules.
+//!
+//! Every test runs the real `lucent` binary on a real guest, with a fresh temporary sandbox
+//! directory preopened, and checks its stdout, stderr, exit status and the files it leaves.
+
+mod cli;
+mod guests;
+mod harness;
+mod wat;
