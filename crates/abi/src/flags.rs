@@ -111,9 +111,13 @@ impl Rights {
         .union(Rights::PATH_REMOVE_DIRECTORY)
         .union(Rights::PATH_UNLINK_FILE);
 
-    /// Rights that make sense on a character device, pipe or terminal (standard I/O).
+    /// Rights that make sense on a character device, pipe or terminal (standard I/O). Seeking
+    /// is included so that the host, not the rights check, answers: `Spipe` on a pipe, success
+    /// on a seekable device, as POSIX programs expect.
     pub const STREAM: Rights = Rights::FD_READ
         .union(Rights::FD_WRITE)
+        .union(Rights::FD_SEEK)
+        .union(Rights::FD_TELL)
         .union(Rights::FD_FDSTAT_SET_FLAGS)
         .union(Rights::FD_FILESTAT_GET)
         .union(Rights::POLL_FD_READWRITE);

@@ -133,20 +133,28 @@ fn show_result(val: &Val) -> String {
 }
 
 /// Prints a trap with its backtrace, or a host-side failure, for an error out of the guest.
+///
+/// A trap is a `Trap`, or any other error raised while guest code was on the stack (it then
+/// carries a wasm backtrace), such as a call to a `--trap-unknown-imports` stub.
 fn report(e: &wasmtime::Error) -> Outcome {
     if let Some(exit) = e.downcast_ref::<Exit>() {
         return Outcome::Exited((exit.0 & 0xff) as u8);
     }
-    if let Some(trap) = e.downcast_ref::<Trap>() {
-        let mut message = format!("lucent: guest trapped: {trap}");
-        if let Some(backtrace) = e.downcast_ref::<WasmBacktrace>() {
-            message.push_str(&format!("\nwasm backtrace:\n{backtrace}"));
+    let backtrace = e.downcast_ref::<WasmBacktrace>();
+    let what = match e.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None if backtrace.is_some() => e.root_cause().to_string(),
+        None => {
+            eprintln!("lucent: error: {}", one_line(e));
+            return Outcome::Exited(FAILURE_STATUS);
         }
-        eprintln!("{}", message.trim_end());
-        return Outcome::Trapped;
+    };
+    let mut message = format!("lucent: guest trapped: {what}");
+    if let Some(backtrace) = backtrace {
+        message.push_str(&format!("\nwasm backtrace:\n{backtrace}"));
     }
-    eprintln!("lucent: error: {}", one_line(e));
-    Outcome::Exited(FAILURE_STATUS)
+    eprintln!("{}", message.trim_end());
+    Outcome::Trapped
 }
 
 /// Calls `func` with no arguments and no results.
@@ -184,7 +192,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     }
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(instance) => instance,
-        Err(e) if e.downcast_ref::<Trap>().is_some() || e.downcast_ref::<Exit>().is_some() => return Ok(report(&e)),
+        Err(e)
+            if e.downcast_ref::<Trap>().is_some()
+                || e.downcast_ref::<Exit>().is_some()
+                || e.downcast_ref::<WasmBacktrace>().is_some() =>
+        {
+            return Ok(report(&e));
+        }
         Err(e) => bail!("cannot instantiate `{shown}`: {}", one_line(&e)),
     };
     match &args.invoke {

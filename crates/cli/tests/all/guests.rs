@@ -25,3 +25,154 @@ fn args_env() {
         format!("argc=4\narg0={}\narg1=one\narg2=two words\narg3=\nenv EMPTY=\nenv GREETING=hi\n", guests::ARGS_ENV)
     );
 }
+
+#[test]
+fn clocks() {
+    let out = Sandbox::new().lucent().run(guests::CLOCKS, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "clocks ok\n");
+}
+
+#[test]
+fn stdio() {
+    let out = Sandbox::new().lucent().stdin("line one\nline two\n").run(guests::STDIO, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "gathered write\nLINE ONE\nLINE TWO\n");
+    assert_eq!(out.stderr, "to stderr\n");
+}
+
+/// `fd_write` is unbuffered: a prompt without a newline reaches the reader before the guest
+/// waits for input.
+#[test]
+fn prompt_appears_before_input_is_read() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(crate::harness::lucent_bin())
+        .arg(guests::PROMPT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut prompt = [0u8; 6];
+    stdout.read_exact(&mut prompt).unwrap();
+    assert_eq!(&prompt, b"name? ");
+    child.stdin.take().unwrap().write_all(b"Ada\n").unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "hello Ada\n");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn files() {
+    let sandbox = Sandbox::new();
+    sandbox.write("input.txt", "from the host\n");
+    std::fs::create_dir(sandbox.path("sub")).unwrap();
+    let out = sandbox.lucent().run(guests::FILES, &[]);
+    out.expect_success();
+    assert_eq!(
+        out.stdout,
+        "input: from the host\nout: \"line 1\\nline 2\\n\"\nsize: 14\nrewritten: \"line A\\nline 2\\n\"\n\
+         nested: nested\nmissing: entity not found\nescape: true\n"
+    );
+    assert_eq!(sandbox.read("out.txt"), "short");
+    assert_eq!(sandbox.read("sub/nested.txt"), "nested");
+    sandbox.assert_outside_untouched();
+}
+
+#[test]
+fn fd_ops() {
+    let sandbox = Sandbox::new();
+    sandbox.write("data.txt", "0123456789");
+    sandbox.write("sub/inner.txt", "inner");
+    let out = sandbox.lucent().run(guests::FD_OPS, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "fd ops ok\n");
+    assert_eq!(sandbox.read("written.txt"), "abc");
+    assert_eq!(sandbox.read("appended.txt"), "first+second!");
+    assert_eq!(sandbox.read("data.txt"), "0123456789");
+}
+
+#[test]
+fn path_open() {
+    let sandbox = Sandbox::new();
+    sandbox.write("file.txt", "hello");
+    sandbox.write("sub/inner.txt", "inner");
+    for (target, link) in [
+        ("sub/inner.txt", "link_in"),
+        ("sub", "link_sub"),
+        ("../outside.txt", "link_out"),
+        ("/etc/passwd", "link_abs"),
+        ("..", "link_dotdot"),
+        ("../file.txt", "sub/link_up"),
+        ("../../outside.txt", "sub/link_up2"),
+        ("loop_b", "loop_a"),
+        ("loop_a", "loop_b"),
+        ("nowhere.txt", "dangling"),
+        ("sub/", "link_dir_slash"),
+    ] {
+        sandbox.symlink(target, link);
+    }
+    let out = sandbox.lucent().run(guests::PATH_OPEN, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "path_open ok\n");
+    assert_eq!(sandbox.read("new.txt"), "");
+    assert_eq!(sandbox.read("nowhere.txt"), "");
+    assert_eq!(sandbox.read("sub/inner.txt"), "inner");
+    sandbox.assert_outside_untouched();
+}
+
+#[test]
+fn random() {
+    let out = Sandbox::new().lucent().run(guests::RANDOM, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "random ok\n");
+}
+
+#[test]
+fn exit_status_passes_through() {
+    for code in [0, 1, 42, 255] {
+        let out = Sandbox::new().lucent().run(guests::EXIT, &[&code.to_string()]);
+        out.expect_code(code);
+        assert_eq!(out.stdout, format!("exiting with {code}\n"));
+        assert_eq!(out.stderr, "");
+    }
+}
+
+#[test]
+fn panic_traps_with_a_backtrace() {
+    let out = Sandbox::new().lucent().run(guests::PANIC, &[]);
+    out.expect_code(134);
+    assert_eq!(out.stdout, "before the panic\n");
+    assert!(out.stderr.contains("the guest gave up"), "{}", out.stderr);
+    assert!(out.stderr.contains("lucent: guest trapped: "), "{}", out.stderr);
+    assert!(out.stderr.contains("wasm backtrace:"), "{}", out.stderr);
+    assert!(out.stderr.contains("deepest_function"), "{}", out.stderr);
+}
+
+#[test]
+fn c_files() {
+    let sandbox = Sandbox::new();
+    sandbox.write("input.txt", "host data\n");
+    let out = sandbox.lucent().run(guests::C_FILES, &[]);
+    out.expect_success();
+    assert_eq!(
+        out.stdout,
+        "read 13 bytes: alpha 1\nbeta\nat 2: p\nexcl: EEXIST\ninput: host data\nescape: EPERM\nmissing: ENOENT\n"
+    );
+    assert_eq!(sandbox.read("c_out.txt"), "alpha 1\nbeta\n");
+    sandbox.assert_outside_untouched();
+}
+
+#[test]
+fn c_stdio() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.lucent().opts(["--env", "GREETING=bonjour"]).stdin("a\nb\n").run(guests::C_STDIO, &["x", "y z"]);
+    out.expect_success();
+    assert_eq!(out.stdout, "argc=3\nargv[1]=x\nargv[2]=y z\nGREETING=bonjour\nstdin: a\nstdin: b\nlines=2\n");
+    assert_eq!(out.stderr, "to stderr\n");
+    let out = sandbox.lucent().run(guests::C_STDIO, &["fail"]);
+    out.expect_code(3);
+    assert!(out.stdout.contains("GREETING=(unset)"));
+}

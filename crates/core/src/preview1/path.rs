@@ -69,7 +69,7 @@ pub fn path_open(
             let supported = match file.filetype()? {
                 Filetype::RegularFile => Rights::REGULAR_FILE,
                 Filetype::SocketStream | Filetype::SocketDgram => Rights::SOCKET,
-                _ => Rights::STREAM | Rights::FD_SEEK | Rights::FD_TELL,
+                _ => Rights::STREAM,
             };
             let rights = FdRights::new(granted.base & supported, granted.inheriting);
             Descriptor { object: Object::File(file), rights, preopen: None }
