@@ -188,3 +188,214 @@ pub fn resolve<R>(
     // The loop always returns on the last component.
     Err(Errno::Noent)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::{NullFile, OpenOptions, Opened};
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, Weak};
+
+    /// A tiny in-memory tree for resolver tests.
+    #[derive(Debug)]
+    enum Node {
+        Dir(Arc<MemDir>),
+        File,
+        Link(Vec<u8>),
+    }
+
+    #[derive(Debug)]
+    struct MemDir {
+        // First, so that `name_of` finds it first in the `Debug` output.
+        name: String,
+        me: Weak<MemDir>,
+        entries: Mutex<BTreeMap<Vec<u8>, Node>>,
+    }
+
+    impl MemDir {
+        fn new(name: &str) -> Arc<MemDir> {
+            Arc::new_cyclic(|me| MemDir { name: name.to_owned(), me: me.clone(), entries: Mutex::default() })
+        }
+        fn dir(self: &Arc<Self>, name: &str) -> Arc<MemDir> {
+            let child = MemDir::new(&format!("{}/{name}", self.name));
+            self.entries.lock().unwrap().insert(name.into(), Node::Dir(child.clone()));
+            child
+        }
+        fn file(&self, name: &str) {
+            self.entries.lock().unwrap().insert(name.into(), Node::File);
+        }
+        fn link(&self, name: &str, target: &str) {
+            self.entries.lock().unwrap().insert(name.into(), Node::Link(target.into()));
+        }
+    }
+
+    impl WasiDir for MemDir {
+        fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
+            match self.entries.lock().unwrap().get(name.as_bytes()) {
+                Some(Node::Dir(d)) => Ok(d.clone()),
+                Some(Node::File) => Err(Errno::Notdir),
+                Some(Node::Link(_)) => Err(Errno::Loop),
+                None => Err(Errno::Noent),
+            }
+        }
+        fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
+            if name.is_dot() {
+                return Ok(Opened::Dir(self.me.upgrade().unwrap()));
+            }
+            let mut entries = self.entries.lock().unwrap();
+            match entries.get(name.as_bytes()) {
+                Some(Node::Dir(d)) => Ok(Opened::Dir(d.clone())),
+                Some(Node::File) if options.directory => Err(Errno::Notdir),
+                Some(Node::File) => Ok(Opened::File(Arc::new(NullFile))),
+                Some(Node::Link(_)) => Err(Errno::Loop),
+                None if options.create => {
+                    entries.insert(name.as_bytes().to_vec(), Node::File);
+                    Ok(Opened::File(Arc::new(NullFile)))
+                }
+                None => Err(Errno::Noent),
+            }
+        }
+        fn read_link(&self, name: &Component) -> Result<Vec<u8>, Errno> {
+            match self.entries.lock().unwrap().get(name.as_bytes()) {
+                Some(Node::Link(t)) => Ok(t.clone()),
+                Some(_) => Err(Errno::Inval),
+                None => Err(Errno::Noent),
+            }
+        }
+    }
+
+    /// Resolves `path` from `root` and says what it reached: `dir NAME` or `file in DIR`.
+    fn reach(root: &Arc<MemDir>, path: &str, follow: bool) -> Result<String, Errno> {
+        let base: Arc<dyn WasiDir> = root.clone();
+        resolve(&base, path.as_bytes(), follow, |t| {
+            let opts = OpenOptions { directory: t.must_be_dir, ..OpenOptions::default() };
+            let dir_name = format!("{:?}", t.dir);
+            match t.dir.open(t.name, &opts)? {
+                Opened::Dir(d) => Ok(format!("dir {}", name_of(&format!("{d:?}")))),
+                Opened::File(_) => Ok(format!("file {:?} in {}", t.name, name_of(&dir_name))),
+            }
+        })
+    }
+
+    fn name_of(debug: &str) -> String {
+        let start = debug.find("name: \"").map(|i| i + 7).unwrap_or(0);
+        debug[start..].split('"').next().unwrap_or_default().to_owned()
+    }
+
+    fn tree() -> Arc<MemDir> {
+        let root = MemDir::new("root");
+        root.file("x");
+        let a = root.dir("a");
+        a.file("x");
+        let b = a.dir("b");
+        b.link("up", "../../x");
+        b.link("out", "../../../x");
+        b.link("abs", "/etc/passwd");
+        root.link("to_a", "a");
+        root.link("to_b_slash", "a/b/");
+        root.link("loop1", "loop2");
+        root.link("loop2", "loop1");
+        root.link("self", ".");
+        root.link("empty", "");
+        root
+    }
+
+    #[test]
+    fn plain_paths() {
+        let root = tree();
+        assert_eq!(reach(&root, "x", true).unwrap(), "file \"x\" in root");
+        assert_eq!(reach(&root, "a/x", true).unwrap(), "file \"x\" in root/a");
+        assert_eq!(reach(&root, "a//./b/../x", true).unwrap(), "file \"x\" in root/a");
+        assert_eq!(reach(&root, ".", true).unwrap(), "dir root");
+        assert_eq!(reach(&root, "a/b/..", true).unwrap(), "dir root/a");
+        assert_eq!(reach(&root, "a/", true).unwrap(), "dir root/a");
+        assert_eq!(reach(&root, "missing", true), Err(Errno::Noent));
+        assert_eq!(reach(&root, "x/y", true), Err(Errno::Notdir));
+        assert_eq!(reach(&root, "x/", true), Err(Errno::Notdir));
+        assert_eq!(reach(&root, "", true), Err(Errno::Noent));
+    }
+
+    #[test]
+    fn escapes_are_perm() {
+        let root = tree();
+        for path in ["..", "../x", "a/../..", "a/../../x", "/x", "/", "//x", "a/b/out", "a/b/abs"] {
+            assert_eq!(reach(&root, path, true), Err(Errno::Perm), "{path}");
+        }
+        assert_eq!(reach(&root, "x\0", true), Err(Errno::Inval));
+        assert_eq!(reach(&root, &"a/".repeat(3000), true), Err(Errno::Nametoolong));
+    }
+
+    #[test]
+    fn symlinks() {
+        let root = tree();
+        assert_eq!(reach(&root, "a/b/up", true).unwrap(), "file \"x\" in root");
+        assert_eq!(reach(&root, "a/b/up", false), Err(Errno::Loop));
+        assert_eq!(reach(&root, "to_a/x", false).unwrap(), "file \"x\" in root/a");
+        assert_eq!(reach(&root, "to_a", true).unwrap(), "dir root/a");
+        assert_eq!(reach(&root, "to_a/", false).unwrap(), "dir root/a");
+        assert_eq!(reach(&root, "to_b_slash", true).unwrap(), "dir root/a/b");
+        assert_eq!(reach(&root, "self/self/x", true).unwrap(), "file \"x\" in root");
+        assert_eq!(reach(&root, "loop1", true), Err(Errno::Loop));
+        assert_eq!(reach(&root, "loop1/x", true), Err(Errno::Loop));
+        assert_eq!(reach(&root, "empty", true), Err(Errno::Noent));
+        // `..` inside a symlink target climbs from the link's directory, and never above base.
+        let a: Arc<dyn WasiDir> = tree().open_dir(&Component::new(b"a").unwrap()).unwrap();
+        let res = resolve(&a, b"b/up", true, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
+        assert_eq!(res, Err(Errno::Perm));
+    }
+
+    /// A reference model for symlink-free trees: lexical walk with a depth counter.
+    fn model(path: &str, dirs: &[&str], files: &[&str]) -> Result<String, Errno> {
+        if path.is_empty() {
+            return Err(Errno::Noent);
+        }
+        if path.starts_with('/') {
+            return Err(Errno::Perm);
+        }
+        let mut stack: Vec<&str> = Vec::new();
+        let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        let trailing = path.ends_with('/') || comps.last().is_some_and(|c| *c == "." || *c == "..");
+        let here = |stack: &Vec<&str>| if stack.is_empty() { "root".to_string() } else { format!("root/{}", stack.join("/")) };
+        for (i, c) in comps.iter().enumerate() {
+            let last = i + 1 == comps.len();
+            match *c {
+                "." => {}
+                ".." => {
+                    if stack.pop().is_none() {
+                        return Err(Errno::Perm);
+                    }
+                }
+                name => {
+                    let full = if stack.is_empty() { name.to_string() } else { format!("{}/{name}", stack.join("/")) };
+                    if dirs.contains(&full.as_str()) {
+                        stack.push(name);
+                    } else if files.contains(&full.as_str()) {
+                        return if last && !trailing { Ok(format!("file {name:?} in {}", here(&stack))) } else { Err(Errno::Notdir) };
+                    } else {
+                        return Err(Errno::Noent);
+                    }
+                }
+            }
+        }
+        Ok(format!("dir {}", here(&stack)))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn resolver_agrees_with_the_model_without_symlinks(
+            comps in proptest::collection::vec(proptest::sample::select(vec!["a", "b", "x", ".", "..", "", "zz"]), 0..8),
+            trailing: bool,
+        ) {
+            let root = MemDir::new("root");
+            root.file("x");
+            let a = root.dir("a");
+            a.file("x");
+            a.dir("b").file("x");
+            let mut path = comps.join("/");
+            if trailing { path.push('/'); }
+            let got = reach(&root, &path, true);
+            let want = model(&path, &["a", "a/b"], &["x", "a/x", "a/b/x"]);
+            proptest::prop_assert_eq!(got, want, "path {:?}", path);
+        }
+    }
+}

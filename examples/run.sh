@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the `lucent` runner and the example programs from source, runs each example, and
+# checks what it printed and the files it left. Needs clang with wasi-libc (Debian: clang lld
+# wasi-libc libclang-rt-dev-wasm32) and `rustup target add wasm32-wasip1`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=target/examples
+mkdir -p "$out"
+
+echo "== building lucent"
+cargo build --quiet -p lucent
+lucent=target/debug/lucent
+
+echo "== building the examples"
+for src in examples/c/*.c; do
+    clang --target=wasm32-wasi -O2 -Wall -Werror -o "$out/$(basename "$src" .c).wasm" "$src"
+done
+cargo build --quiet --release --target wasm32-wasip1 \
+    --manifest-path examples/rust-files/Cargo.toml --target-dir target/examples/rust
+cp target/examples/rust/wasm32-wasip1/release/rust-files.wasm "$out/"
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+echo "== hello (C)"
+hello=$(GREETING=Bonjour "$lucent" --env GREETING "$out/hello.wasm" Lucent runs C)
+echo "$hello"
+[[ "$hello" == *"Bonjour from $out/hello.wasm!"* && "$hello" == *"argument 3: C"* ]] || fail hello
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/data"
+echo "secret" > "$work/outside.txt"
+
+echo "== files (C)"
+echo "bring snacks" > "$work/data/notes.txt"
+"$lucent" --dir "$work/data::." "$out/files.wasm" ada
+"$lucent" --dir "$work/data::." "$out/files.wasm" grace
+[[ "$(cat "$work/data/log.txt")" == $'visit by ada\nvisit by grace' ]] || fail "files: log.txt"
+[[ "$(cat "$work/data/summary.txt")" == $'visits: 2\nlast: grace\nnotes: bring snacks' ]] || fail "files: summary.txt"
+
+echo "== rust-files (Rust)"
+printf 'one two three\n' > "$work/data/a.txt"
+printf 'four five\n' > "$work/data/b.txt"
+"$lucent" --dir "$work/data::." "$out/rust-files.wasm" a.txt b.txt missing.txt
+[[ "$(cat "$work/data/counts.txt")" == $'a.txt: 3 words\nb.txt: 2 words\nmissing.txt: No such file or directory (os error 44)' ]] \
+    || fail "rust-files: counts.txt"
+
+[[ "$(cat "$work/outside.txt")" == "secret" ]] || fail "outside.txt changed"
+echo "== all examples ran"
