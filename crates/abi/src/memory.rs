@@ -124,7 +124,7 @@ impl<'a> GuestMemory<'a> {
         if end > self.bytes.len() {
             return Err(Errno::Fault);
         }
-        if align > 1 && region.offset % align != 0 {
+        if align > 1 && !region.offset.is_multiple_of(align) {
             return Err(Errno::Inval);
         }
         Ok(start..end)

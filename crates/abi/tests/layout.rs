@@ -36,7 +36,7 @@ fn check(doc: &Document, layout: &Layout) {
     let tref = witx::TypeRef::Name(named.clone());
     let sa = tref.mem_size_align();
     assert_eq!((layout.size as usize, layout.align as usize), (sa.size, sa.align), "{}: size/align", layout.name);
-    match &*named.type_() {
+    match &**named.type_() {
         Type::Record(record) => {
             let members = record.member_layout();
             assert_eq!(members.len(), layout.fields.len(), "{}: field count", layout.name);
@@ -107,10 +107,10 @@ fn preview0_records_match_witx() {
 fn nested_payload_offsets_match_witx() {
     for doc in [preview1(), preview0()] {
         let u = doc.typename(&Id::new("subscription_u")).expect("subscription_u");
-        let Type::Variant(variant) = &*u.type_() else { panic!("subscription_u is not a variant") };
+        let Type::Variant(variant) = &**u.type_() else { panic!("subscription_u is not a variant") };
         assert_eq!(variant.payload_offset(), 8);
         let rw = doc.typename(&Id::new("event_fd_readwrite")).expect("event_fd_readwrite");
-        let Type::Record(record) = &*rw.type_() else { panic!("event_fd_readwrite is not a record") };
+        let Type::Record(record) = &**rw.type_() else { panic!("event_fd_readwrite is not a record") };
         let offsets: Vec<_> =
             record.member_layout().iter().map(|m| (m.member.name.as_str().to_owned(), m.offset)).collect();
         assert_eq!(offsets, vec![("nbytes".to_owned(), 0), ("flags".to_owned(), 8)]);
@@ -124,7 +124,7 @@ fn enum_and_flag_values_match_witx() {
     let doc = preview1();
     let variant_cases = |doc: &Document, name: &str| -> Vec<String> {
         let named = doc.typename(&Id::new(name)).unwrap_or_else(|| panic!("{name}"));
-        match &*named.type_() {
+        match &**named.type_() {
             Type::Variant(v) => v.cases.iter().map(|c| c.name.as_str().to_owned()).collect(),
             Type::Record(r) => r.members.iter().map(|m| m.name.as_str().to_owned()).collect(),
             other => panic!("{name}: {other:?}"),

@@ -227,10 +227,10 @@ fn invoke(
     shown: &str,
 ) -> anyhow::Result<Outcome> {
     let func = get_func(instance, store, name, shown)?;
-    if let Some(init) = instance.get_func(&mut *store, "_initialize") {
-        if let Err(e) = call_unit(store, init, "_initialize")? {
-            return Ok(report(&e));
-        }
+    if let Some(init) = instance.get_func(&mut *store, "_initialize")
+        && let Err(e) = call_unit(store, init, "_initialize")?
+    {
+        return Ok(report(&e));
     }
     let ty = func.ty(&*store);
     if ty.params().len() != args.args.len() {

@@ -114,11 +114,11 @@ impl FdTable {
     pub fn insert(&self, descriptor: Descriptor) -> Result<Fd, Errno> {
         let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
         let entry = Some(Arc::new(descriptor));
-        if let Some(fd) = slots.free.pop_first() {
-            if let Some(slot) = usize::try_from(fd).ok().and_then(|i| slots.entries.get_mut(i)) {
-                *slot = entry;
-                return Ok(fd);
-            }
+        if let Some(fd) = slots.free.pop_first()
+            && let Some(slot) = usize::try_from(fd).ok().and_then(|i| slots.entries.get_mut(i))
+        {
+            *slot = entry;
+            return Ok(fd);
         }
         let fd = u32::try_from(slots.entries.len()).map_err(|_| Errno::Nfile)?;
         if fd >= self.max {
