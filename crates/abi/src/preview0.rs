@@ -5,8 +5,8 @@
 //! hostcalls always work on preview1 values.
 
 use crate::memory::field::{get, put};
-use crate::records::{Layout, Record, SubscriptionKind};
-use crate::{Errno, Filetype, GuestType};
+use crate::records::{FilestatOffsets, Layout, Record, SubscriptionKind, filestat_layout};
+use crate::{Errno, GuestType};
 
 /// `whence` of `wasi_unstable`: `cur = 0`, `end = 1`, `set = 2`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,62 +51,22 @@ impl From<Whence> for crate::Whence {
 pub struct Filestat(pub crate::Filestat);
 
 impl Filestat {
-    const DEV: u32 = 0;
-    const INO: u32 = 8;
-    const FILETYPE: u32 = 16;
-    const NLINK: u32 = 20;
-    const FSIZE: u32 = 24;
-    const ATIM: u32 = 32;
-    const MTIM: u32 = 40;
-    const CTIM: u32 = 48;
+    const OFFSETS: FilestatOffsets = [0, 8, 16, 20, 24, 32, 40, 48];
 }
 
 impl GuestType for Filestat {
     const SIZE: u32 = 56;
     const ALIGN: u32 = 8;
     fn decode(b: &[u8]) -> Result<Self, Errno> {
-        Ok(Filestat(crate::Filestat {
-            dev: get(b, Self::DEV)?,
-            ino: get(b, Self::INO)?,
-            filetype: Filetype::from_guest(get(b, Self::FILETYPE)?)?.raw(),
-            nlink: u64::from(get::<u32>(b, Self::NLINK)?),
-            size: get(b, Self::FSIZE)?,
-            atim: get(b, Self::ATIM)?,
-            mtim: get(b, Self::MTIM)?,
-            ctim: get(b, Self::CTIM)?,
-        }))
+        crate::Filestat::decode_with(b, Self::OFFSETS, true).map(Filestat)
     }
     fn encode(&self, b: &mut [u8]) {
-        let s = &self.0;
-        b.fill(0);
-        put(b, Self::DEV, s.dev);
-        put(b, Self::INO, s.ino);
-        put(b, Self::FILETYPE, s.filetype);
-        // A link count beyond 32 bits saturates rather than wrapping to a small number.
-        put(b, Self::NLINK, u32::try_from(s.nlink).unwrap_or(u32::MAX));
-        put(b, Self::FSIZE, s.size);
-        put(b, Self::ATIM, s.atim);
-        put(b, Self::MTIM, s.mtim);
-        put(b, Self::CTIM, s.ctim);
+        self.0.encode_with(b, Self::OFFSETS, true);
     }
 }
 
 impl Record for Filestat {
-    const LAYOUT: Layout = Layout {
-        name: "filestat",
-        size: 56,
-        align: 8,
-        fields: &[
-            ("dev", Self::DEV),
-            ("ino", Self::INO),
-            ("filetype", Self::FILETYPE),
-            ("nlink", Self::NLINK),
-            ("size", Self::FSIZE),
-            ("atim", Self::ATIM),
-            ("mtim", Self::MTIM),
-            ("ctim", Self::CTIM),
-        ],
-    };
+    const LAYOUT: Layout = filestat_layout!(Self::OFFSETS, 56);
 }
 
 /// `subscription` of `wasi_unstable`: its clock payload starts with an extra `identifier`

@@ -173,61 +173,83 @@ pub struct Filestat {
     pub ctim: u64,
 }
 
+/// `filestat` field offsets, in order: dev, ino, filetype, nlink, size, atim, mtim, ctim. The
+/// two ABIs differ only in the width of `nlink`, which moves the fields after it.
+pub(crate) type FilestatOffsets = [u32; 8];
+
+/// The `filestat` layout for the given offsets and size.
+macro_rules! filestat_layout {
+    ($o:expr, $size:literal) => {
+        Layout {
+            name: "filestat",
+            size: $size,
+            align: 8,
+            fields: &[
+                ("dev", $o[0]),
+                ("ino", $o[1]),
+                ("filetype", $o[2]),
+                ("nlink", $o[3]),
+                ("size", $o[4]),
+                ("atim", $o[5]),
+                ("mtim", $o[6]),
+                ("ctim", $o[7]),
+            ],
+        }
+    };
+}
+pub(crate) use filestat_layout;
+
 impl Filestat {
-    const DEV: u32 = 0;
-    const INO: u32 = 8;
-    const FILETYPE: u32 = 16;
-    const NLINK: u32 = 24;
-    const FSIZE: u32 = 32;
-    const ATIM: u32 = 40;
-    const MTIM: u32 = 48;
-    const CTIM: u32 = 56;
+    const OFFSETS: FilestatOffsets = [0, 8, 16, 24, 32, 40, 48, 56];
+
+    /// Decodes with the given offsets; `nlink32` reads a 32-bit link count.
+    pub(crate) fn decode_with(b: &[u8], offsets: FilestatOffsets, nlink32: bool) -> Result<Self, Errno> {
+        let [dev, ino, filetype, nlink, size, atim, mtim, ctim] = offsets;
+        Ok(Filestat {
+            dev: get(b, dev)?,
+            ino: get(b, ino)?,
+            filetype: Filetype::from_guest(get(b, filetype)?)?.raw(),
+            nlink: if nlink32 { u64::from(get::<u32>(b, nlink)?) } else { get(b, nlink)? },
+            size: get(b, size)?,
+            atim: get(b, atim)?,
+            mtim: get(b, mtim)?,
+            ctim: get(b, ctim)?,
+        })
+    }
+
+    /// Encodes with the given offsets; `nlink32` writes a 32-bit link count, saturated rather
+    /// than wrapped when the host's does not fit.
+    pub(crate) fn encode_with(&self, b: &mut [u8], offsets: FilestatOffsets, nlink32: bool) {
+        let [dev, ino, filetype, nlink, size, atim, mtim, ctim] = offsets;
+        b.fill(0);
+        put(b, dev, self.dev);
+        put(b, ino, self.ino);
+        put(b, filetype, self.filetype);
+        if nlink32 {
+            put(b, nlink, u32::try_from(self.nlink).unwrap_or(u32::MAX));
+        } else {
+            put(b, nlink, self.nlink);
+        }
+        put(b, size, self.size);
+        put(b, atim, self.atim);
+        put(b, mtim, self.mtim);
+        put(b, ctim, self.ctim);
+    }
 }
 
 impl GuestType for Filestat {
     const SIZE: u32 = 64;
     const ALIGN: u32 = 8;
     fn decode(b: &[u8]) -> Result<Self, Errno> {
-        Ok(Filestat {
-            dev: get(b, Self::DEV)?,
-            ino: get(b, Self::INO)?,
-            filetype: Filetype::from_guest(get(b, Self::FILETYPE)?)?.raw(),
-            nlink: get(b, Self::NLINK)?,
-            size: get(b, Self::FSIZE)?,
-            atim: get(b, Self::ATIM)?,
-            mtim: get(b, Self::MTIM)?,
-            ctim: get(b, Self::CTIM)?,
-        })
+        Self::decode_with(b, Self::OFFSETS, false)
     }
     fn encode(&self, b: &mut [u8]) {
-        b.fill(0);
-        put(b, Self::DEV, self.dev);
-        put(b, Self::INO, self.ino);
-        put(b, Self::FILETYPE, self.filetype);
-        put(b, Self::NLINK, self.nlink);
-        put(b, Self::FSIZE, self.size);
-        put(b, Self::ATIM, self.atim);
-        put(b, Self::MTIM, self.mtim);
-        put(b, Self::CTIM, self.ctim);
+        self.encode_with(b, Self::OFFSETS, false);
     }
 }
 
 impl Record for Filestat {
-    const LAYOUT: Layout = Layout {
-        name: "filestat",
-        size: 64,
-        align: 8,
-        fields: &[
-            ("dev", Self::DEV),
-            ("ino", Self::INO),
-            ("filetype", Self::FILETYPE),
-            ("nlink", Self::NLINK),
-            ("size", Self::FSIZE),
-            ("atim", Self::ATIM),
-            ("mtim", Self::MTIM),
-            ("ctim", Self::CTIM),
-        ],
-    };
+    const LAYOUT: Layout = filestat_layout!(Self::OFFSETS, 64);
 }
 
 /// `dirent`: the header of a directory entry in an `fd_readdir` buffer; the name follows it.
