@@ -355,7 +355,8 @@ mod tests {
         let mut stack: Vec<&str> = Vec::new();
         let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         let trailing = path.ends_with('/') || comps.last().is_some_and(|c| *c == "." || *c == "..");
-        let here = |stack: &Vec<&str>| if stack.is_empty() { "root".to_string() } else { format!("root/{}", stack.join("/")) };
+        let here =
+            |stack: &Vec<&str>| if stack.is_empty() { "root".to_string() } else { format!("root/{}", stack.join("/")) };
         for (i, c) in comps.iter().enumerate() {
             let last = i + 1 == comps.len();
             match *c {
@@ -370,7 +371,11 @@ mod tests {
                     if dirs.contains(&full.as_str()) {
                         stack.push(name);
                     } else if files.contains(&full.as_str()) {
-                        return if last && !trailing { Ok(format!("file {name:?} in {}", here(&stack))) } else { Err(Errno::Notdir) };
+                        return if last && !trailing {
+                            Ok(format!("file {name:?} in {}", here(&stack)))
+                        } else {
+                            Err(Errno::Notdir)
+                        };
                     } else {
                         return Err(Errno::Noent);
                     }
