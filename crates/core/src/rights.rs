@@ -68,7 +68,8 @@ pub struct PathOpenPlan {
 /// * `DSYNC` needs `FD_DATASYNC` and `RSYNC`/`SYNC` need `FD_SYNC` in the directory's
 ///   inheriting rights;
 /// * the host opens for reading if a read right was granted, for writing if a write right was
-///   granted or the file is to be truncated.
+///   granted or the file is to be truncated — unless `DIRECTORY` says the target is a
+///   directory, which is never opened for writing.
 ///
 /// # Errors
 ///
@@ -93,13 +94,16 @@ pub fn path_open(request: &PathOpenRequest, dir: &FdRights) -> Result<PathOpenPl
         return Err(Errno::Notcapable);
     }
     let truncate = request.oflags.contains(Oflags::TRUNC);
+    let directory = request.oflags.contains(Oflags::DIRECTORY);
     let options = OpenOptions {
         read: granted.base.intersects(READ_RIGHTS),
-        write: granted.base.intersects(WRITE_RIGHTS) || truncate,
+        // A directory cannot be opened for writing; with `DIRECTORY` the write rights simply do
+        // not apply (the spec lets them be dropped for the file type), so the open succeeds.
+        write: !directory && (granted.base.intersects(WRITE_RIGHTS) || truncate),
         create: request.oflags.contains(Oflags::CREAT),
         exclusive: request.oflags.contains(Oflags::EXCL),
         truncate,
-        directory: request.oflags.contains(Oflags::DIRECTORY),
+        directory,
         fdflags: request.fdflags,
     };
     Ok(PathOpenPlan { dir_requires, granted, options })
@@ -139,6 +143,7 @@ mod tests {
             (Oflags::CREAT | Oflags::TRUNC, Fdflags::APPEND, Rights::FD_WRITE,
                 Rights::PATH_OPEN | Rights::PATH_CREATE_FILE | Rights::PATH_FILESTAT_SET_SIZE, false, true),
             (Oflags::DIRECTORY, Fdflags::empty(), Rights::FD_READDIR, Rights::PATH_OPEN, true, false),
+            (Oflags::DIRECTORY, Fdflags::empty(), Rights::all(), Rights::PATH_OPEN, true, false),
             (Oflags::empty(), Fdflags::DSYNC, Rights::FD_READ, Rights::PATH_OPEN, true, false),
         ];
         for &(oflags, fdflags, base, requires, read, write) in rows {

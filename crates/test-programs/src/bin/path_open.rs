@@ -87,6 +87,12 @@ fn main() {
     // Directories.
     check_eq!(open(PREOPEN, FOLLOW, "file.txt", oflags::DIRECTORY, R, 0, 0), Err(errno::NOTDIR));
     check_eq!(open(PREOPEN, FOLLOW, "sub", 0, RW, 0, 0), Err(errno::ISDIR));
+    // With DIRECTORY, write rights just do not apply to the directory.
+    let all = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let (ft, _, base, _) = fdstat(all).unwrap();
+    check_eq!((ft, base & rights::FD_WRITE), (3, 0));
+    check_eq!(base & rights::PATH_OPEN, rights::PATH_OPEN);
+    close(all);
     let dir = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::PATH_OPEN, rights::ALL, 0).unwrap();
     check_eq!(fdstat(dir).unwrap().0, 3);
     // `..` is relative to the descriptor it starts from: from `sub`, the preopen is outside.
