@@ -4,7 +4,8 @@
 //! Every method has a default that refuses, so a backend implements only what it supports.
 
 use crate::path::Component;
-use lucent_abi::{Errno, Fdflags, Filetype, Whence};
+use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Whence};
+use std::any::Any;
 use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::Arc;
@@ -65,6 +66,107 @@ pub trait WasiFile: Send + Sync + Debug {
     fn seek(&self, _offset: i64, _whence: Whence) -> Result<u64, Errno> {
         Err(Errno::Spipe)
     }
+
+    /// Reads at `offset` without moving the file position (`preadv`).
+    ///
+    /// # Errors
+    ///
+    /// `Spipe` by default (not seekable).
+    fn pread_vectored(&self, _bufs: &mut [IoSliceMut<'_>], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::Spipe)
+    }
+
+    /// Writes at `offset` without moving the file position (`pwritev`).
+    ///
+    /// # Errors
+    ///
+    /// `Spipe` by default (not seekable).
+    fn pwrite_vectored(&self, _bufs: &[IoSlice<'_>], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::Spipe)
+    }
+
+    /// The file's attributes.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default.
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Truncates or extends the file to `size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Fbig`, `Inval` from the backend.
+    fn set_size(&self, _size: u64) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Sets the access and modification times.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default.
+    fn set_times(&self, _atim: SetTime, _mtim: SetTime) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Announces an access pattern (`posix_fadvise`); advice may be ignored.
+    ///
+    /// # Errors
+    ///
+    /// None by default.
+    fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    /// Makes sure `len` bytes from `offset` are allocated, extending the file if needed.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Nospc`, `Fbig` from the backend.
+    fn allocate(&self, _offset: u64, _len: u64) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Writes data and metadata to the device (`fsync`).
+    ///
+    /// # Errors
+    ///
+    /// None by default (nothing to write); `Io` from the backend.
+    fn sync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    /// Writes data to the device (`fdatasync`).
+    ///
+    /// # Errors
+    ///
+    /// None by default; `Io` from the backend.
+    fn datasync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+}
+
+/// How `*_set_times` changes one timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetTime {
+    /// Leave it as it is.
+    Omit,
+    /// Set it to this time, in nanoseconds since the epoch.
+    At(u64),
+}
+
+/// One directory entry, as `fd_readdir` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The entry's name (may be `.` or `..`).
+    pub name: Vec<u8>,
+    /// The file serial number.
+    pub ino: u64,
+    /// The file type (`Unknown` if the backend cannot tell cheaply).
+    pub filetype: Filetype,
 }
 
 /// How `path_open` wants the last component opened; derived from the request by
@@ -134,6 +236,121 @@ pub trait WasiDir: Send + Sync + Debug {
     fn fdflags(&self) -> Result<Fdflags, Errno> {
         Ok(Fdflags::empty())
     }
+
+    /// The backend object, so that operations on two directories (`link`, `rename`) can
+    /// check both belong to the same backend.
+    fn as_any(&self) -> &dyn Any;
+
+    /// The directory's own attributes.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default.
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// The attributes of `name`, not following a symlink (`.` is this directory).
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Noent`.
+    fn stat_at(&self, _name: &Component) -> Result<Filestat, Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Sets the times of `name`, not following a symlink.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Noent`.
+    fn set_times_at(&self, _name: &Component, _atim: SetTime, _mtim: SetTime) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Sets this directory's own times.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default.
+    fn set_times(&self, _atim: SetTime, _mtim: SetTime) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Creates the directory `name`.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Exist`, `Noent`.
+    fn create_dir(&self, _name: &Component) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Removes the empty directory `name`.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Notempty`, `Notdir`, `Noent`.
+    fn remove_dir(&self, _name: &Component) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Removes the non-directory `name` (a symlink itself, not its target).
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Isdir`, `Noent`.
+    fn unlink_file(&self, _name: &Component) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Creates the symlink `name` with contents `target` (not interpreted here).
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Exist`.
+    fn symlink(&self, _target: &[u8], _name: &Component) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Makes `new_name` in `new_dir` a hard link to `name` (a symlink is linked itself).
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Xdev` if `new_dir` is another backend; `Exist`, `Noent`, `Perm`.
+    fn link(&self, _name: &Component, _new_dir: &dyn WasiDir, _new_name: &Component) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Renames `name` to `new_name` in `new_dir`, replacing what is there as POSIX `rename`.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Xdev` if `new_dir` is another backend; `Noent`, `Notempty`,
+    /// `Isdir`, `Notdir`.
+    fn rename(&self, _name: &Component, _new_dir: &dyn WasiDir, _new_name: &Component) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Calls `each` with the entries from position `cookie` on (0 is the start), each with the
+    /// cookie of the entry after it, until `each` returns `false` or the entries run out.
+    /// Cookies stay valid across calls until the directory is read again from 0.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default; `Io`.
+    fn read_dir(&self, _cookie: u64, _each: &mut dyn FnMut(&DirEntry, u64) -> bool) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+
+    /// Writes this directory's changes to the device (`fsync`).
+    ///
+    /// # Errors
+    ///
+    /// None by default.
+    fn sync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
 }
 
 /// A file that reads as empty and swallows writes, like `/dev/null`: the default standard I/O
@@ -152,5 +369,9 @@ impl WasiFile for NullFile {
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
         Ok(bufs.iter().map(|b| b.len()).sum())
+    }
+
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Ok(Filestat { filetype: Filetype::CharacterDevice.raw(), nlink: 1, ..Filestat::default() })
     }
 }

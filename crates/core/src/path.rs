@@ -69,6 +69,17 @@ pub struct Target<'a> {
     pub must_be_dir: bool,
 }
 
+/// When the resolver follows a symlink in the last component.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// Always (`SYMLINK_FOLLOW`).
+    Always,
+    /// Only when the path ends in `/`, as POSIX does for a lookup that does not follow.
+    TrailingSlash,
+    /// Never: the operation acts on the symlink itself, whatever the path ends in.
+    Never,
+}
+
 /// Checks a guest path before resolution.
 fn check_path(path: &[u8]) -> Result<(), Errno> {
     if path.len() > MAX_PATH_LEN {
@@ -99,8 +110,7 @@ fn push_components(work: &mut Vec<Vec<u8>>, path: &[u8]) -> bool {
 
 /// Resolves `path` beneath `base` and runs `op` on the last component.
 ///
-/// `follow` says whether a symlink in the last component is followed (`SYMLINK_FOLLOW`); a
-/// trailing slash always follows. `op` must not follow a symlink in the name it is given; when
+/// `follow` says when a symlink in the last component is followed. `op` must not follow a symlink in the name it is given; when
 /// it fails with `Loop` or `Notdir` and the name is a symlink that should be followed, the
 /// resolver reads the link and continues with its target.
 ///
@@ -113,7 +123,7 @@ fn push_components(work: &mut Vec<Vec<u8>>, path: &[u8]) -> bool {
 pub fn resolve<R>(
     base: &Arc<dyn WasiDir>,
     path: &[u8],
-    follow: bool,
+    follow: Follow,
     mut op: impl FnMut(Target<'_>) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
     check_path(path)?;
@@ -152,7 +162,7 @@ pub fn resolve<R>(
         let error = if last {
             match op(Target { dir: &top, name: &name, must_be_dir }) {
                 Ok(result) => return Ok(result),
-                Err(e) if follow || must_be_dir => e,
+                Err(e) if follow == Follow::Always || (follow == Follow::TrailingSlash && must_be_dir) => e,
                 Err(e) => return Err(e),
             }
         } else {
@@ -262,11 +272,15 @@ mod tests {
                 None => Err(Errno::Noent),
             }
         }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
     }
 
     /// Resolves `path` from `root` and says what it reached: `dir NAME` or `file in DIR`.
     fn reach(root: &Arc<MemDir>, path: &str, follow: bool) -> Result<String, Errno> {
         let base: Arc<dyn WasiDir> = root.clone();
+        let follow = if follow { Follow::Always } else { Follow::TrailingSlash };
         resolve(&base, path.as_bytes(), follow, |t| {
             let opts = OpenOptions { directory: t.must_be_dir, ..OpenOptions::default() };
             let dir_name = format!("{:?}", t.dir);
@@ -340,7 +354,13 @@ mod tests {
         assert_eq!(reach(&root, "empty", true), Err(Errno::Noent));
         // `..` inside a symlink target climbs from the link's directory, and never above base.
         let a: Arc<dyn WasiDir> = tree().open_dir(&Component::new(b"a").unwrap()).unwrap();
-        let res = resolve(&a, b"b/up", true, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
+        let res = resolve(&a, b"b/up", Follow::Always, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
+        assert_eq!(res, Err(Errno::Perm));
+        // Never: a final symlink is handed to the operation even with a trailing slash.
+        let res = resolve(&a, b"b/up/", Follow::Never, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
+        assert_eq!(res, Err(Errno::Loop));
+        let res =
+            resolve(&a, b"b/up/", Follow::TrailingSlash, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
         assert_eq!(res, Err(Errno::Perm));
     }
 

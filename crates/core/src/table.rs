@@ -69,6 +69,19 @@ impl Descriptor {
     }
 }
 
+/// Records that slot `index` (number `fd`), already emptied, is free. Trailing free slots are
+/// dropped so the free set stays small.
+fn release(slots: &mut Slots, index: usize, fd: Fd) {
+    while slots.entries.last().is_some_and(Option::is_none) {
+        slots.entries.pop();
+        let len = u32::try_from(slots.entries.len()).unwrap_or(u32::MAX);
+        slots.free.remove(&len);
+    }
+    if index < slots.entries.len() {
+        slots.free.insert(fd);
+    }
+}
+
 #[derive(Debug, Default)]
 struct Slots {
     entries: Vec<Option<Arc<Descriptor>>>,
@@ -154,16 +167,36 @@ impl FdTable {
         let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
         let index = usize::try_from(fd).map_err(|_| Errno::Badf)?;
         let removed = slots.entries.get_mut(index).and_then(Option::take).ok_or(Errno::Badf)?;
-        // Trailing free slots are dropped so the free set stays small.
-        while slots.entries.last().is_some_and(Option::is_none) {
-            slots.entries.pop();
-            let len = u32::try_from(slots.entries.len()).unwrap_or(u32::MAX);
-            slots.free.remove(&len);
-        }
-        if index < slots.entries.len() {
-            slots.free.insert(fd);
-        }
+        release(&mut slots, index, fd);
         Ok(removed)
+    }
+
+    /// Moves descriptor `from` to number `to`, closing what `to` held (`fd_renumber`). Both
+    /// must be open; renumbering a descriptor onto itself changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// `Badf` if either is not open.
+    pub fn renumber(&self, from: Fd, to: Fd) -> Result<(), Errno> {
+        let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
+        let (Ok(from_i), Ok(to_i)) = (usize::try_from(from), usize::try_from(to)) else {
+            return Err(Errno::Badf);
+        };
+        if !slots.entries.get(from_i).is_some_and(Option::is_some)
+            || !slots.entries.get(to_i).is_some_and(Option::is_some)
+        {
+            return Err(Errno::Badf);
+        }
+        if from == to {
+            return Ok(());
+        }
+        let moved = slots.entries.get_mut(from_i).and_then(Option::take);
+        if let Some(slot) = slots.entries.get_mut(to_i) {
+            // The replaced descriptor's object closes when this last reference drops.
+            *slot = moved;
+        }
+        release(&mut slots, from_i, from);
+        Ok(())
     }
 
     /// How many descriptors are open.
@@ -238,6 +271,28 @@ mod tests {
         assert_eq!(table.insert(file()), Ok(2));
         assert_eq!(table.insert(file()), Ok(3));
         assert_eq!(table.insert(file()), Ok(4));
+    }
+
+    #[test]
+    fn renumber_moves_and_closes() {
+        let table = FdTable::new(16);
+        for _ in 0..4 {
+            table.insert(file()).unwrap();
+        }
+        let moved = table.get(3).unwrap();
+        assert_eq!(table.renumber(3, 1), Ok(()));
+        assert!(Arc::ptr_eq(&table.get(1).unwrap(), &moved));
+        assert_eq!(table.get(3).err(), Some(Errno::Badf));
+        assert_eq!(table.len(), 3);
+        // Onto itself: nothing changes; onto or from a closed number: badf.
+        assert_eq!(table.renumber(1, 1), Ok(()));
+        assert_eq!(table.renumber(1, 3), Err(Errno::Badf));
+        assert_eq!(table.renumber(3, 1), Err(Errno::Badf));
+        assert_eq!(table.renumber(1, 1), Ok(()));
+        assert_eq!(table.insert(file()), Ok(3));
+        // A freed middle slot is reused.
+        assert_eq!(table.renumber(0, 2), Ok(()));
+        assert_eq!(table.insert(file()), Ok(0));
     }
 
     #[test]

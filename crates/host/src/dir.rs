@@ -1,22 +1,30 @@
 //! Host directories, opened one component at a time and never following symlinks.
 
-use crate::errno::from_host;
-use crate::file::{HostFile, fdflags, oflags};
-use lucent_abi::{Errno, Fdflags};
-use lucent_core::fs::{OpenOptions, Opened, WasiDir};
+use crate::errno::{from_host, retry};
+use crate::file::{HostFile, fdflags, filetype, oflags};
+use crate::stat::{filestat, timestamps};
+use lucent_abi::{Errno, Fdflags, Filestat, Filetype};
+use lucent_core::fs::{DirEntry, OpenOptions, Opened, SetTime, WasiDir};
 use lucent_core::path::Component;
 use rustix::fd::OwnedFd;
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use std::any::Any;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Mode for new files, before the process umask.
 const NEW_FILE_MODE: u32 = 0o666;
+
+/// Mode for new directories, before the process umask.
+const NEW_DIR_MODE: u32 = 0o777;
 
 /// A directory on the host filesystem, held by an open descriptor.
 #[derive(Debug)]
 pub struct HostDir {
     fd: OwnedFd,
+    /// The entries as read at the last `read_dir` from cookie 0; a cookie is an index into it,
+    /// so cookies stay valid across calls and a listing costs one pass over the directory.
+    listing: Mutex<Vec<DirEntry>>,
 }
 
 impl HostDir {
@@ -28,7 +36,33 @@ impl HostDir {
     /// The host error: the path is missing, not a directory, or not readable.
     pub fn open_ambient(path: &Path) -> std::io::Result<Self> {
         let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(HostDir { fd })
+        Ok(HostDir::from_fd(fd))
+    }
+
+    fn from_fd(fd: OwnedFd) -> Self {
+        HostDir { fd, listing: Mutex::default() }
+    }
+
+    /// The other directory of a two-directory operation, which must be a host directory too.
+    fn same_backend(other: &dyn WasiDir) -> Result<&HostDir, Errno> {
+        other.as_any().downcast_ref::<HostDir>().ok_or(Errno::Xdev)
+    }
+
+    /// Reads every entry, filling in types the kernel did not report.
+    fn read_all(&self) -> Result<Vec<DirEntry>, Errno> {
+        let mut dir = rustix::fs::Dir::read_from(&self.fd).map_err(from_host)?;
+        let mut entries = Vec::new();
+        while let Some(entry) = dir.read() {
+            let entry = entry.map_err(from_host)?;
+            let name = entry.file_name().to_bytes().to_vec();
+            let mut kind = filetype(entry.file_type());
+            if entry.file_type() == FileType::Unknown {
+                kind = rustix::fs::statat(&self.fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
+                    .map_or(Filetype::Unknown, |st| filetype(FileType::from_raw_mode(st.st_mode)));
+            }
+            entries.push(DirEntry { name, ino: entry.ino(), filetype: kind });
+        }
+        Ok(entries)
     }
 }
 
@@ -36,8 +70,8 @@ impl WasiDir for HostDir {
     fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
         // O_PATH: enough to look up further components, and works without read permission.
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = crate::errno::retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
-        Ok(Arc::new(HostDir { fd }))
+        let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
+        Ok(Arc::new(HostDir::from_fd(fd)))
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
@@ -58,10 +92,10 @@ impl WasiDir for HostDir {
             }
         }
         let mode = Mode::from_raw_mode(NEW_FILE_MODE);
-        let fd = crate::errno::retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, mode))?;
+        let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, mode))?;
         let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
-            FileType::Directory => Opened::Dir(Arc::new(HostDir { fd })),
+            FileType::Directory => Opened::Dir(Arc::new(HostDir::from_fd(fd))),
             _ => Opened::File(Arc::new(HostFile::new(fd))),
         })
     }
@@ -73,5 +107,73 @@ impl WasiDir for HostDir {
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {
         fdflags(rustix::fd::AsFd::as_fd(&self.fd))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Ok(filestat(&rustix::fs::fstat(&self.fd).map_err(from_host)?))
+    }
+
+    fn stat_at(&self, name: &Component) -> Result<Filestat, Errno> {
+        let st = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).map_err(from_host)?;
+        Ok(filestat(&st))
+    }
+
+    fn set_times_at(&self, name: &Component, atim: SetTime, mtim: SetTime) -> Result<(), Errno> {
+        let times = timestamps(atim, mtim)?;
+        rustix::fs::utimensat(&self.fd, name.as_bytes(), &times, AtFlags::SYMLINK_NOFOLLOW).map_err(from_host)
+    }
+
+    fn set_times(&self, atim: SetTime, mtim: SetTime) -> Result<(), Errno> {
+        rustix::fs::futimens(&self.fd, &timestamps(atim, mtim)?).map_err(from_host)
+    }
+
+    fn create_dir(&self, name: &Component) -> Result<(), Errno> {
+        rustix::fs::mkdirat(&self.fd, name.as_bytes(), Mode::from_raw_mode(NEW_DIR_MODE)).map_err(from_host)
+    }
+
+    fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
+        rustix::fs::unlinkat(&self.fd, name.as_bytes(), AtFlags::REMOVEDIR).map_err(from_host)
+    }
+
+    fn unlink_file(&self, name: &Component) -> Result<(), Errno> {
+        rustix::fs::unlinkat(&self.fd, name.as_bytes(), AtFlags::empty()).map_err(from_host)
+    }
+
+    fn symlink(&self, target: &[u8], name: &Component) -> Result<(), Errno> {
+        rustix::fs::symlinkat(target, &self.fd, name.as_bytes()).map_err(from_host)
+    }
+
+    fn link(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
+        let new_dir = HostDir::same_backend(new_dir)?;
+        rustix::fs::linkat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes(), AtFlags::empty())
+            .map_err(from_host)
+    }
+
+    fn rename(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
+        let new_dir = HostDir::same_backend(new_dir)?;
+        rustix::fs::renameat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes()).map_err(from_host)
+    }
+
+    fn read_dir(&self, cookie: u64, each: &mut dyn FnMut(&DirEntry, u64) -> bool) -> Result<(), Errno> {
+        let mut listing = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
+        if cookie == 0 || listing.is_empty() {
+            *listing = self.read_all()?;
+        }
+        let start = usize::try_from(cookie).unwrap_or(usize::MAX);
+        for (index, entry) in listing.iter().enumerate().skip(start) {
+            let next = u64::try_from(index).map_or(u64::MAX, |i| i.saturating_add(1));
+            if !each(entry, next) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        retry(|| rustix::fs::fsync(&self.fd))
     }
 }

@@ -1,8 +1,8 @@
 //! Host files: anything with a file descriptor (regular files, pipes, terminals, sockets).
 
 use crate::errno::{from_host, retry};
-use lucent_abi::{Errno, Fdflags, Filetype, Whence};
-use lucent_core::fs::WasiFile;
+use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Whence};
+use lucent_core::fs::{SetTime, WasiFile};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, OFlags, SeekFrom};
 use std::fmt::Debug;
@@ -125,5 +125,50 @@ impl<F: AsFd + Send + Sync + Debug> WasiFile for HostFile<F> {
             Whence::End => SeekFrom::End(offset),
         };
         rustix::fs::seek(&self.fd, pos).map_err(from_host)
+    }
+
+    fn pread_vectored(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<usize, Errno> {
+        retry(|| rustix::io::preadv(&self.fd, bufs, offset))
+    }
+
+    fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize, Errno> {
+        retry(|| rustix::io::pwritev(&self.fd, bufs, offset))
+    }
+
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Ok(crate::stat::filestat(&rustix::fs::fstat(&self.fd).map_err(from_host)?))
+    }
+
+    fn set_size(&self, size: u64) -> Result<(), Errno> {
+        retry(|| rustix::fs::ftruncate(&self.fd, size))
+    }
+
+    fn set_times(&self, atim: SetTime, mtim: SetTime) -> Result<(), Errno> {
+        rustix::fs::futimens(&self.fd, &crate::stat::timestamps(atim, mtim)?).map_err(from_host)
+    }
+
+    fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<(), Errno> {
+        use rustix::fs::Advice as Host;
+        let advice = match advice {
+            Advice::Normal => Host::Normal,
+            Advice::Sequential => Host::Sequential,
+            Advice::Random => Host::Random,
+            Advice::Willneed => Host::WillNeed,
+            Advice::Dontneed => Host::DontNeed,
+            Advice::Noreuse => Host::NoReuse,
+        };
+        rustix::fs::fadvise(&self.fd, offset, std::num::NonZeroU64::new(len), advice).map_err(from_host)
+    }
+
+    fn allocate(&self, offset: u64, len: u64) -> Result<(), Errno> {
+        retry(|| rustix::fs::fallocate(&self.fd, rustix::fs::FallocateFlags::empty(), offset, len))
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        retry(|| rustix::fs::fsync(&self.fd))
+    }
+
+    fn datasync(&self) -> Result<(), Errno> {
+        retry(|| rustix::fs::fdatasync(&self.fd))
     }
 }

@@ -17,6 +17,7 @@ mod clocks;
 mod dir;
 pub mod errno;
 mod file;
+mod stat;
 
 pub use clocks::{HostClocks, HostRandom};
 pub use dir::HostDir;

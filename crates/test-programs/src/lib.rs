@@ -32,6 +32,51 @@ pub mod raw {
             fdflags: u32,
             opened: *mut u32,
         ) -> u16;
+        pub fn fd_advise(fd: u32, offset: u64, len: u64, advice: u32) -> u16;
+        pub fn fd_allocate(fd: u32, offset: u64, len: u64) -> u16;
+        pub fn fd_datasync(fd: u32) -> u16;
+        pub fn fd_sync(fd: u32) -> u16;
+        pub fn fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64) -> u16;
+        pub fn fd_filestat_get(fd: u32, buf: *mut u8) -> u16;
+        pub fn fd_filestat_set_size(fd: u32, size: u64) -> u16;
+        pub fn fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst_flags: u32) -> u16;
+        pub fn fd_pread(fd: u32, iovs: *const Iovec, iovs_len: u32, offset: u64, nread: *mut u32) -> u16;
+        pub fn fd_pwrite(fd: u32, iovs: *const Iovec, iovs_len: u32, offset: u64, nwritten: *mut u32) -> u16;
+        pub fn fd_readdir(fd: u32, buf: *mut u8, buf_len: u32, cookie: u64, bufused: *mut u32) -> u16;
+        pub fn fd_renumber(fd: u32, to: u32) -> u16;
+        pub fn fd_tell(fd: u32, offset: *mut u64) -> u16;
+        pub fn path_create_directory(fd: u32, path: *const u8, path_len: u32) -> u16;
+        pub fn path_filestat_get(fd: u32, flags: u32, path: *const u8, path_len: u32, buf: *mut u8) -> u16;
+        pub fn path_filestat_set_times(
+            fd: u32,
+            flags: u32,
+            path: *const u8,
+            path_len: u32,
+            atim: u64,
+            mtim: u64,
+            fst_flags: u32,
+        ) -> u16;
+        pub fn path_link(
+            old_fd: u32,
+            old_flags: u32,
+            old_path: *const u8,
+            old_path_len: u32,
+            new_fd: u32,
+            new_path: *const u8,
+            new_path_len: u32,
+        ) -> u16;
+        pub fn path_readlink(fd: u32, path: *const u8, path_len: u32, buf: *mut u8, buf_len: u32, used: *mut u32) -> u16;
+        pub fn path_remove_directory(fd: u32, path: *const u8, path_len: u32) -> u16;
+        pub fn path_rename(
+            fd: u32,
+            old_path: *const u8,
+            old_path_len: u32,
+            new_fd: u32,
+            new_path: *const u8,
+            new_path_len: u32,
+        ) -> u16;
+        pub fn path_symlink(old_path: *const u8, old_path_len: u32, fd: u32, new_path: *const u8, new_path_len: u32) -> u16;
+        pub fn path_unlink_file(fd: u32, path: *const u8, path_len: u32) -> u16;
         pub fn proc_exit(code: u32) -> !;
         pub fn random_get(buf: *mut u8, len: u32) -> u16;
         pub fn sched_yield() -> u16;
@@ -149,6 +194,55 @@ pub fn fdstat(fd: u32) -> Result<(u8, u16, u64, u64), u16> {
     }
     let bytes: [u8; 24] = unsafe { core::mem::transmute(buf) };
     Ok((bytes[0], u16::from_le_bytes([bytes[2], bytes[3]]), buf[1], buf[2]))
+}
+
+/// Creates the symlink `link` (beneath `dir`) containing `target`; returns the errno.
+pub fn symlink(target: &str, dir: u32, link: &str) -> u16 {
+    // SAFETY: pointers to live strings.
+    unsafe { raw::path_symlink(target.as_ptr(), target.len() as u32, dir, link.as_ptr(), link.len() as u32) }
+}
+
+/// `filestat` decoded: (dev, ino, filetype, nlink, size, atim, mtim, ctim).
+pub fn decode_filestat(buf: &[u64; 8]) -> Filestat {
+    Filestat {
+        dev: buf[0],
+        ino: buf[1],
+        filetype: buf[2] as u8,
+        nlink: buf[3],
+        size: buf[4],
+        atim: buf[5],
+        mtim: buf[6],
+        ctim: buf[7],
+    }
+}
+
+/// A decoded preview1 `filestat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filestat {
+    pub dev: u64,
+    pub ino: u64,
+    pub filetype: u8,
+    pub nlink: u64,
+    pub size: u64,
+    pub atim: u64,
+    pub mtim: u64,
+    pub ctim: u64,
+}
+
+/// `fd_filestat_get`, decoded.
+pub fn fd_filestat(fd: u32) -> Result<Filestat, u16> {
+    let mut buf = [0u64; 8];
+    // SAFETY: a 64-byte, 8-aligned buffer.
+    let e = unsafe { raw::fd_filestat_get(fd, buf.as_mut_ptr().cast()) };
+    if e == 0 { Ok(decode_filestat(&buf)) } else { Err(e) }
+}
+
+/// `path_filestat_get`, decoded.
+pub fn path_filestat(dir: u32, flags: u32, path: &str) -> Result<Filestat, u16> {
+    let mut buf = [0u64; 8];
+    // SAFETY: a 64-byte, 8-aligned buffer and a live string.
+    let e = unsafe { raw::path_filestat_get(dir, flags, path.as_ptr(), path.len() as u32, buf.as_mut_ptr().cast()) };
+    if e == 0 { Ok(decode_filestat(&buf)) } else { Err(e) }
 }
 
 /// Closes `fd`; returns the errno.

@@ -176,3 +176,33 @@ fn c_stdio() {
     out.expect_code(3);
     assert!(out.stdout.contains("GREETING=(unset)"));
 }
+
+#[test]
+fn fs_std() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.lucent().run(guests::FS_STD, &[]);
+    out.expect_success();
+    assert_eq!(
+        out.stdout,
+        "create_dir again: entity already exists\n\
+         list d: [\"a.txt\", \"e\"]\n\
+         b.txt: file=true len=9\n\
+         d/e: dir=true\n\
+         missing: entity not found\n\
+         after rename d: [\"e\"], f: [\"a2.txt\"]\n\
+         nlink-based read: beta beta\n\
+         read_link: \"e/b.txt\"\n\
+         through symlink: beta beta\n\
+         symlink_metadata is_symlink: true\n\
+         absolute symlink: 63\n\
+         set_len 100: 100\n\
+         pos after write: 3\n\
+         content: \"xyz\"\n\
+         mtime set: true\n\
+         remove non-empty dir: true\n\
+         final d: [\"sized.bin\"]\n\
+         many: 300\n"
+    );
+    assert_eq!(std::fs::read(sandbox.path("d/sized.bin")).unwrap(), b"xyz");
+    sandbox.assert_outside_untouched();
+}

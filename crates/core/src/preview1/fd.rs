@@ -2,10 +2,13 @@
 
 use super::{Result, guest_size, narrow, put};
 use crate::WasiCtx;
-use crate::fs::WasiFile;
+use crate::fs::{DirEntry, SetTime};
+use crate::rights::FdRights;
+use crate::table::Descriptor;
 use crate::table::Object;
 use lucent_abi::{
-    Errno, Fdflags, Fdstat, Filestat, Filetype, GuestMemory, GuestPtr, Iovec, Prestat, Region, Rights, Whence,
+    Advice, Clockid, Dirent, Errno, Fdflags, Fdstat, Filestat, Filetype, Fstflags, GuestMemory, GuestPtr, GuestType,
+    Iovec, Prestat, Region, Rights, Whence,
 };
 use std::io::{IoSlice, IoSliceMut};
 
@@ -23,23 +26,31 @@ fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<Vec<Region>
     Ok(list.into_iter().map(|v| Region::new(v.buf, v.buf_len)).collect())
 }
 
-/// Reads from `file` straight into the guest's buffers. Buffers that overlap cannot be lent
-/// out together; then only the first non-empty one is filled (a short read, which callers
-/// must handle anyway).
-fn read_into(file: &dyn WasiFile, mem: &mut GuestMemory<'_>, regions: &[Region]) -> Result<usize> {
+/// Reads straight into the guest's buffers with `read` (`readv` or `preadv`). Buffers that
+/// overlap cannot be lent out together; then only the first non-empty one is filled (a short
+/// read, which callers must handle anyway).
+fn read_into(
+    mem: &mut GuestMemory<'_>,
+    regions: &[Region],
+    read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<usize>,
+) -> Result<usize> {
     if let Some(mut bufs) = mem.disjoint_bytes_mut(regions)? {
         let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
-        return file.read_vectored(&mut slices);
+        return read(&mut slices);
     }
     let Some(first) = regions.iter().find(|r| r.len > 0) else { return Ok(0) };
     let buf = mem.bytes_mut(*first)?;
-    file.read_vectored(&mut [IoSliceMut::new(buf)])
+    read(&mut [IoSliceMut::new(buf)])
 }
 
-/// Writes the guest's buffers to `file` without copying them.
-fn write_from(file: &dyn WasiFile, mem: &GuestMemory<'_>, regions: &[Region]) -> Result<usize> {
+/// Lends the guest's buffers to `write` (`writev` or `pwritev`) without copying them.
+fn write_from(
+    mem: &GuestMemory<'_>,
+    regions: &[Region],
+    write: impl FnOnce(&[IoSlice<'_>]) -> Result<usize>,
+) -> Result<usize> {
     let slices = regions.iter().map(|r| mem.bytes(*r).map(IoSlice::new)).collect::<Result<Vec<_>>>()?;
-    file.write_vectored(&slices)
+    write(&slices)
 }
 
 /// `fd_read(fd, iovs) -> size`.
@@ -53,7 +64,7 @@ pub fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32,
     let file = desc.require(Rights::FD_READ)?.file()?;
     mem.check(GuestPtr::<u32>::new(nread))?;
     let regions = iovecs(mem, iovs, iovs_len)?;
-    let n = read_into(file.as_ref(), mem, &regions)?;
+    let n = read_into(mem, &regions, |bufs| file.read_vectored(bufs))?;
     put(mem, nread, guest_size(n)?)
 }
 
@@ -75,7 +86,7 @@ pub fn fd_write(
     let file = desc.require(Rights::FD_WRITE)?.file()?;
     mem.check(GuestPtr::<u32>::new(nwritten))?;
     let regions = iovecs(mem, iovs, iovs_len)?;
-    let n = write_from(file.as_ref(), mem, &regions)?;
+    let n = write_from(mem, &regions, |bufs| file.write_vectored(bufs))?;
     put(mem, nwritten, guest_size(n)?)
 }
 
@@ -190,50 +201,292 @@ pub fn fd_prestat_dir_name(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32
     Ok(())
 }
 
-/// The `filestat` of an open descriptor (shared by both ABIs). Not implemented yet.
-pub(crate) fn filestat_of_fd(_ctx: &mut WasiCtx, _fd: u32) -> Result<Filestat> {
-    Err(Errno::Nosys)
+/// The `filestat` of an open descriptor (shared by both ABIs).
+pub(crate) fn filestat_of_fd(ctx: &mut WasiCtx, fd: u32) -> Result<Filestat> {
+    let desc = ctx.table.get(fd)?;
+    desc.require(Rights::FD_FILESTAT_GET)?;
+    match &desc.object {
+        Object::File(file) => file.filestat(),
+        Object::Dir(dir) => dir.filestat(),
+    }
 }
 
 /// `fd_filestat_get(fd) -> filestat`.
 ///
 /// # Errors
 ///
-/// `Nosys` until the filesystem issue lands.
+/// `Badf`; `Notcapable` without `FD_FILESTAT_GET`; `Fault` / `Inval` for the result pointer.
 pub fn fd_filestat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, out: u32) -> Result {
     let stat = filestat_of_fd(ctx, fd)?;
     mem.write(GuestPtr::<Filestat>::new(out), &stat)
 }
 
-/// Defines `fd_*` functions whose issue has not landed: they return `Nosys`.
-macro_rules! nosys {
-    ($($(#[$meta:meta])* $name:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        #[doc = concat!("`", stringify!($name), "`: not implemented yet.")]
-        ///
-        /// # Errors
-        ///
-        /// `Nosys`.
-        $(#[$meta])*
-        pub fn $name(_ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, $($arg: $ty),*) -> Result {
-            let _ = ($($arg,)*);
-            Err(Errno::Nosys)
+/// Decodes the timestamps of `*_set_times`: each is left alone, set to the given time, or set
+/// to the context's realtime clock (`*_NOW`).
+///
+/// # Errors
+///
+/// `Inval` for unknown flag bits, or for both a time and `NOW` for the same timestamp.
+pub(crate) fn set_times_args(ctx: &WasiCtx, atim: u64, mtim: u64, fst_flags: u32) -> Result<(SetTime, SetTime)> {
+    let flags = Fstflags::from_guest(narrow(fst_flags)?)?;
+    if flags.contains(Fstflags::ATIM | Fstflags::ATIM_NOW) || flags.contains(Fstflags::MTIM | Fstflags::MTIM_NOW) {
+        return Err(Errno::Inval);
+    }
+    let now = if flags.intersects(Fstflags::ATIM_NOW | Fstflags::MTIM_NOW) {
+        Some(ctx.clocks.now(Clockid::Realtime, 0)?)
+    } else {
+        None
+    };
+    let pick = |given: Fstflags, at_now: Fstflags, value: u64| match now {
+        Some(now) if flags.contains(at_now) => SetTime::At(now),
+        _ if flags.contains(given) => SetTime::At(value),
+        _ => SetTime::Omit,
+    };
+    Ok((pick(Fstflags::ATIM, Fstflags::ATIM_NOW, atim), pick(Fstflags::MTIM, Fstflags::MTIM_NOW, mtim)))
+}
+
+/// `fd_filestat_set_times(fd, atim, mtim, fst_flags)`.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_FILESTAT_SET_TIMES`; `Inval` as [`set_times_args`].
+pub fn fd_filestat_set_times(
+    ctx: &mut WasiCtx,
+    _mem: &mut GuestMemory<'_>,
+    fd: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> Result {
+    let (atim, mtim) = set_times_args(ctx, atim, mtim, fst_flags)?;
+    let desc = ctx.table.get(fd)?;
+    desc.require(Rights::FD_FILESTAT_SET_TIMES)?;
+    match &desc.object {
+        Object::File(file) => file.set_times(atim, mtim),
+        Object::Dir(dir) => dir.set_times(atim, mtim),
+    }
+}
+
+/// `fd_filestat_set_size(fd, size)`: truncates or extends.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_FILESTAT_SET_SIZE`; `Isdir`; `Fbig`, `Inval` from the host.
+pub fn fd_filestat_set_size(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, size: u64) -> Result {
+    let desc = ctx.table.get(fd)?;
+    desc.require(Rights::FD_FILESTAT_SET_SIZE)?.file()?.set_size(size)
+}
+
+/// `fd_advise(fd, offset, len, advice)`.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_ADVISE`; `Inval` for unknown advice.
+pub fn fd_advise(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, offset: u64, len: u64, advice: u32) -> Result {
+    let advice = Advice::from_guest(narrow(advice)?)?;
+    let desc = ctx.table.get(fd)?;
+    desc.require(Rights::FD_ADVISE)?;
+    match &desc.object {
+        Object::File(file) => file.advise(offset, len, advice),
+        Object::Dir(_) => Ok(()),
+    }
+}
+
+/// `fd_allocate(fd, offset, len)`: extends the file so that the range is allocated.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_ALLOCATE`; `Isdir`; `Inval` for a zero length or a range
+/// past `i64::MAX`; `Nospc`, `Fbig` from the host.
+pub fn fd_allocate(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, offset: u64, len: u64) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let file = desc.require(Rights::FD_ALLOCATE)?.file()?;
+    let end = offset.checked_add(len).ok_or(Errno::Inval)?;
+    if len == 0 || end > i64::MAX.unsigned_abs() {
+        return Err(Errno::Inval);
+    }
+    file.allocate(offset, len)
+}
+
+/// `fd_datasync(fd)`.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_DATASYNC`; `Io`.
+pub fn fd_datasync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> Result {
+    let desc = ctx.table.get(fd)?;
+    desc.require(Rights::FD_DATASYNC)?;
+    match &desc.object {
+        Object::File(file) => file.datasync(),
+        Object::Dir(dir) => dir.sync(),
+    }
+}
+
+/// `fd_sync(fd)`.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_SYNC`; `Io`.
+pub fn fd_sync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> Result {
+    let desc = ctx.table.get(fd)?;
+    desc.require(Rights::FD_SYNC)?;
+    match &desc.object {
+        Object::File(file) => file.sync(),
+        Object::Dir(dir) => dir.sync(),
+    }
+}
+
+/// `fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting)`: narrows the rights.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` if either set would grow.
+pub fn fd_fdstat_set_rights(
+    ctx: &mut WasiCtx,
+    _mem: &mut GuestMemory<'_>,
+    fd: u32,
+    base: u64,
+    inheriting: u64,
+) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let wanted = FdRights::new(Rights::from_guest(base), Rights::from_guest(inheriting));
+    if !desc.rights.base.contains(wanted.base) || !desc.rights.inheriting.contains(wanted.inheriting) {
+        return Err(Errno::Notcapable);
+    }
+    let narrowed = Descriptor { object: desc.object.clone(), rights: wanted, preopen: desc.preopen.clone() };
+    ctx.table.replace(fd, narrowed)
+}
+
+/// An offset for `pread`/`pwrite`, which the host takes as a signed 64-bit value.
+fn file_offset(offset: u64) -> Result<u64> {
+    if offset > i64::MAX.unsigned_abs() { Err(Errno::Inval) } else { Ok(offset) }
+}
+
+/// `fd_pread(fd, iovs, offset) -> size`: reads at `offset`, leaving the position alone.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_READ` and `FD_SEEK`; `Isdir`; `Spipe` on a stream;
+/// `Inval`, `Fault` as [`fd_read`].
+pub fn fd_pread(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: u64,
+    nread: u32,
+) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let file = desc.require(Rights::FD_READ | Rights::FD_SEEK)?.file()?;
+    let offset = file_offset(offset)?;
+    mem.check(GuestPtr::<u32>::new(nread))?;
+    let regions = iovecs(mem, iovs, iovs_len)?;
+    let n = read_into(mem, &regions, |bufs| file.pread_vectored(bufs, offset))?;
+    put(mem, nread, guest_size(n)?)
+}
+
+/// `fd_pwrite(fd, iovs, offset) -> size`: writes at `offset`, leaving the position alone. On a
+/// descriptor in append mode the data goes to the end of the file, as on Linux.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_WRITE` and `FD_SEEK`; `Isdir`; `Spipe` on a stream;
+/// `Inval`, `Fault` as [`fd_write`].
+pub fn fd_pwrite(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: u64,
+    nwritten: u32,
+) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let file = desc.require(Rights::FD_WRITE | Rights::FD_SEEK)?.file()?;
+    let offset = file_offset(offset)?;
+    mem.check(GuestPtr::<u32>::new(nwritten))?;
+    let regions = iovecs(mem, iovs, iovs_len)?;
+    let n = write_from(mem, &regions, |bufs| file.pwrite_vectored(bufs, offset))?;
+    put(mem, nwritten, guest_size(n)?)
+}
+
+/// `fd_tell(fd) -> filesize`.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_TELL`; `Isdir`; `Spipe` on a stream.
+pub fn fd_tell(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset_out: u32) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let file = desc.require(Rights::FD_TELL)?.file()?;
+    mem.check(GuestPtr::<u64>::new(offset_out))?;
+    let position = file.seek(0, Whence::Cur)?;
+    put(mem, offset_out, position)
+}
+
+/// `fd_renumber(fd, to)`: moves `fd` to `to`, closing what `to` held. Both must be open.
+///
+/// # Errors
+///
+/// `Badf` if either is not open.
+pub fn fd_renumber(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, to: u32) -> Result {
+    ctx.table.renumber(fd, to)
+}
+
+/// Most bytes one `fd_readdir` call fills.
+pub const MAX_READDIR_BUF: u32 = 1 << 20;
+
+/// `fd_readdir(fd, buf, buf_len, cookie) -> size`: fills `buf` with `dirent` headers each
+/// followed by its name, starting at `cookie` (0 for the beginning). The last entry is cut off
+/// when the buffer is full; `bufused == buf_len` then tells the guest to read on, with a larger
+/// buffer if one entry did not fit. `.` and `..` are listed, as POSIX `readdir` does.
+///
+/// # Errors
+///
+/// `Badf`; `Notcapable` without `FD_READDIR`; `Notdir`; `Fault` for a buffer outside memory.
+pub fn fd_readdir(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    buf: u32,
+    buf_len: u32,
+    cookie: u64,
+    bufused: u32,
+) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let dir = desc.require(Rights::FD_READDIR)?.dir()?;
+    mem.check(GuestPtr::<u32>::new(bufused))?;
+    let window = buf_len.min(MAX_READDIR_BUF);
+    let out = mem.bytes_mut(Region::new(buf, window))?;
+    let mut used = 0usize;
+    let mut failure = None;
+    dir.read_dir(cookie, &mut |entry: &DirEntry, next: u64| {
+        let header = Dirent {
+            next,
+            ino: entry.ino,
+            namlen: match guest_size(entry.name.len()) {
+                Ok(n) => n,
+                Err(e) => {
+                    failure = Some(e);
+                    return false;
+                }
+            },
+            filetype: entry.filetype,
+        };
+        let mut bytes = [0u8; Dirent::SIZE as usize];
+        header.encode(&mut bytes);
+        for part in [&bytes[..], &entry.name[..]] {
+            let room = out.get_mut(used..).unwrap_or_default();
+            let n = part.len().min(room.len());
+            if let (Some(dst), Some(src)) = (room.get_mut(..n), part.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            used += n;
         }
-    )*};
+        used < out.len()
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    put(mem, bufused, guest_size(used)?)
 }
-
-nosys! {
-    fd_advise(fd: u32, offset: u64, len: u64, advice: u32);
-    fd_allocate(fd: u32, offset: u64, len: u64);
-    fd_datasync(fd: u32);
-    fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64);
-    fd_filestat_set_size(fd: u32, size: u64);
-    fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst_flags: u32);
-    fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nread: u32);
-    fd_pwrite(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nwritten: u32);
-    fd_readdir(fd: u32, buf: u32, buf_len: u32, cookie: u64, bufused: u32);
-    fd_renumber(fd: u32, to: u32);
-    fd_sync(fd: u32);
-    fd_tell(fd: u32, offset: u32);
-}
-
-pub(crate) use nosys;

@@ -6,6 +6,9 @@
 //! `Ok(())` or the errno for the guest. None of them panics on any input. Functions whose issue
 //! has not landed yet return `Nosys`.
 
+// Signatures mirror the witx functions, argument for argument.
+#![allow(clippy::too_many_arguments)]
+
 mod args_env;
 mod clock;
 mod fd;

@@ -4,7 +4,7 @@
 use super::{Result, narrow};
 use crate::WasiCtx;
 use crate::fs::Opened;
-use crate::path::{MAX_PATH_LEN, resolve};
+use crate::path::{Follow, MAX_PATH_LEN, resolve};
 use crate::rights::{FdRights, PathOpenRequest};
 use crate::table::{Descriptor, Object};
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype, GuestMemory, GuestPtr, Lookupflags, Oflags, Region, Rights};
@@ -58,7 +58,8 @@ pub fn path_open(
     desc.require(plan.dir_requires)?;
     mem.check(GuestPtr::<u32>::new(opened_fd))?;
     let path = guest_path(mem, path, path_len)?;
-    let opened = resolve(dir, path, lookup.contains(Lookupflags::SYMLINK_FOLLOW), |target| {
+    let follow = if lookup.contains(Lookupflags::SYMLINK_FOLLOW) { Follow::Always } else { Follow::TrailingSlash };
+    let opened = resolve(dir, path, follow, |target| {
         let mut options = plan.options;
         options.directory |= target.must_be_dir;
         target.dir.open(target.name, &options)
@@ -89,23 +90,92 @@ pub fn path_open(
     Ok(())
 }
 
-/// The `filestat` of a path (shared by both ABIs). Not implemented yet.
+/// How a path operation treats a symlink in the last component.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Last {
+    /// Follow it (`SYMLINK_FOLLOW`).
+    Follow,
+    /// Act on the symlink itself; with a trailing slash, that is `Notdir`.
+    Itself,
+}
+
+/// Where a path leads: the held directory containing the last component, the component, and
+/// whether the path ended in `/`.
+struct Located {
+    dir: std::sync::Arc<dyn crate::fs::WasiDir>,
+    name: crate::path::Component,
+    must_be_dir: bool,
+}
+
+impl Located {
+    /// Whether the named entry is a directory.
+    fn is_dir(&self) -> Result<bool> {
+        Ok(self.dir.stat_at(&self.name)?.filetype == Filetype::Directory.raw())
+    }
+
+    /// With a trailing slash, the entry must be a directory: `Notdir` otherwise.
+    fn check_dir(&self) -> Result {
+        if self.must_be_dir && !self.is_dir()? { Err(Errno::Notdir) } else { Ok(()) }
+    }
+}
+
+/// Resolves `path` beneath descriptor `fd`, which must hold `rights`, to the directory that
+/// holds its last component. With [`Last::Follow`], a final symlink is followed (the resolver
+/// is told so by a `Loop` when a `stat` shows one).
+fn locate(
+    ctx: &WasiCtx,
+    mem: &GuestMemory<'_>,
+    fd: u32,
+    rights: Rights,
+    path: u32,
+    path_len: u32,
+    last: Last,
+) -> Result<Located> {
+    let desc = ctx.table.get(fd)?;
+    let dir = desc.require(rights)?.dir()?;
+    let path = guest_path(mem, path, path_len)?;
+    let follow = if last == Last::Follow { Follow::Always } else { Follow::Never };
+    resolve(dir, path, follow, |target| {
+        if (last == Last::Follow || target.must_be_dir)
+            && matches!(target.dir.stat_at(target.name), Ok(stat) if stat.filetype == Filetype::SymbolicLink.raw())
+        {
+            // Following: a `Loop` makes the resolver read the link and go on. Acting on the
+            // link itself with a trailing slash: the link is not a directory.
+            return Err(if last == Last::Follow { Errno::Loop } else { Errno::Notdir });
+        }
+        Ok(Located { dir: target.dir.clone(), name: target.name.clone(), must_be_dir: target.must_be_dir })
+    })
+}
+
+/// The lookup flags' answer to "follow a final symlink?".
+fn last_of(flags: u32) -> Result<Last> {
+    let flags = Lookupflags::from_guest(flags)?;
+    Ok(if flags.contains(Lookupflags::SYMLINK_FOLLOW) { Last::Follow } else { Last::Itself })
+}
+
+/// The `filestat` of a path (shared by both ABIs).
 pub(crate) fn filestat_of_path(
-    _ctx: &mut WasiCtx,
-    _mem: &GuestMemory<'_>,
-    _fd: u32,
-    _flags: u32,
-    _path: u32,
-    _path_len: u32,
+    ctx: &mut WasiCtx,
+    mem: &GuestMemory<'_>,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
 ) -> Result<Filestat> {
-    Err(Errno::Nosys)
+    let at = locate(ctx, mem, fd, Rights::PATH_FILESTAT_GET, path, path_len, last_of(flags)?)?;
+    let stat = at.dir.stat_at(&at.name)?;
+    if at.must_be_dir && stat.filetype != Filetype::Directory.raw() {
+        return Err(Errno::Notdir);
+    }
+    Ok(stat)
 }
 
 /// `path_filestat_get(fd, flags, path) -> filestat`.
 ///
 /// # Errors
 ///
-/// `Nosys` until the filesystem issue lands.
+/// `Badf`; `Notdir`; `Notcapable` without `PATH_FILESTAT_GET`; the resolver's errors
+/// (`Perm`, `Loop`, `Noent`…); `Fault` / `Inval` for the result pointer.
 pub fn path_filestat_get(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -115,21 +185,212 @@ pub fn path_filestat_get(
     path_len: u32,
     out: u32,
 ) -> Result {
+    mem.check(GuestPtr::<Filestat>::new(out))?;
     let stat = filestat_of_path(ctx, mem, fd, flags, path, path_len)?;
     mem.write(GuestPtr::<Filestat>::new(out), &stat)
 }
 
-super::fd::nosys! {
-    path_create_directory(fd: u32, path: u32, path_len: u32);
-    #[allow(clippy::too_many_arguments)]
-    path_filestat_set_times(fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst_flags: u32);
-    #[allow(clippy::too_many_arguments)]
-    path_link(old_fd: u32, old_flags: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32);
-    #[allow(clippy::too_many_arguments)]
-    path_readlink(fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, bufused: u32);
-    path_remove_directory(fd: u32, path: u32, path_len: u32);
-    #[allow(clippy::too_many_arguments)]
-    path_rename(fd: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32);
-    path_symlink(old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32);
-    path_unlink_file(fd: u32, path: u32, path_len: u32);
+/// `path_filestat_set_times(fd, flags, path, atim, mtim, fst_flags)`.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_FILESTAT_SET_TIMES`; `Inval` for contradictory flags; the
+/// resolver's errors.
+#[allow(clippy::too_many_arguments)]
+pub fn path_filestat_set_times(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> Result {
+    let (atim, mtim) = super::fd::set_times_args(ctx, atim, mtim, fst_flags)?;
+    let at = locate(ctx, mem, fd, Rights::PATH_FILESTAT_SET_TIMES, path, path_len, last_of(flags)?)?;
+    at.check_dir()?;
+    at.dir.set_times_at(&at.name, atim, mtim)
+}
+
+/// `path_create_directory(fd, path)`.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_CREATE_DIRECTORY`; `Exist`; the resolver's errors.
+pub fn path_create_directory(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+) -> Result {
+    let at = locate(ctx, mem, fd, Rights::PATH_CREATE_DIRECTORY, path, path_len, Last::Itself)?;
+    if at.name.is_dot() {
+        return Err(Errno::Exist);
+    }
+    at.dir.create_dir(&at.name)
+}
+
+/// `path_remove_directory(fd, path)`.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_REMOVE_DIRECTORY`; `Notempty`; `Notdir` (also for a symlink);
+/// `Inval` for `.`; the resolver's errors.
+pub fn path_remove_directory(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+) -> Result {
+    let at = locate(ctx, mem, fd, Rights::PATH_REMOVE_DIRECTORY, path, path_len, Last::Itself)?;
+    if at.name.is_dot() {
+        return Err(Errno::Inval);
+    }
+    at.dir.remove_dir(&at.name)
+}
+
+/// `path_unlink_file(fd, path)`: removes a file or a symlink (never what it points to).
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_UNLINK_FILE`; `Isdir`; `Notdir` for a trailing slash on a
+/// non-directory; the resolver's errors.
+pub fn path_unlink_file(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32) -> Result {
+    let at = locate(ctx, mem, fd, Rights::PATH_UNLINK_FILE, path, path_len, Last::Itself)?;
+    if at.name.is_dot() || (at.must_be_dir && at.is_dir()?) {
+        return Err(Errno::Isdir);
+    }
+    at.check_dir()?;
+    at.dir.unlink_file(&at.name)
+}
+
+/// `path_readlink(fd, path, buf, buf_len) -> size`: the symlink's contents, cut to `buf_len`.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_READLINK`; `Inval` if it is not a symlink; the resolver's
+/// errors; `Fault` for the buffer.
+pub fn path_readlink(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+    buf: u32,
+    buf_len: u32,
+    bufused: u32,
+) -> Result {
+    mem.check(GuestPtr::<u32>::new(bufused))?;
+    let dst_ok = mem.bytes(Region::new(buf, buf_len)).map(drop);
+    let at = locate(ctx, mem, fd, Rights::PATH_READLINK, path, path_len, Last::Itself)?;
+    let target = at.dir.read_link(&at.name)?;
+    dst_ok?;
+    let n = target.len().min(usize::try_from(buf_len).unwrap_or(usize::MAX));
+    let n32 = super::guest_size(n)?;
+    let src = target.get(..n).ok_or(Errno::Fault)?;
+    mem.bytes_mut(Region::new(buf, n32))?.copy_from_slice(src);
+    super::put(mem, bufused, n32)
+}
+
+/// `path_symlink(old_path, fd, new_path)`: creates `new_path` containing `old_path`. The
+/// contents are not resolved now (they are at every later use); absolute ones are refused.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_SYMLINK`; `Perm` for an absolute `old_path`; `Noent` for an
+/// empty one or a trailing slash on `new_path`; `Exist`; the resolver's errors.
+pub fn path_symlink(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    old_path: u32,
+    old_path_len: u32,
+    fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> Result {
+    let target = guest_path(mem, old_path, old_path_len)?;
+    if target.is_empty() {
+        return Err(Errno::Noent);
+    }
+    if target.first() == Some(&b'/') {
+        return Err(Errno::Perm);
+    }
+    if target.contains(&0) {
+        return Err(Errno::Inval);
+    }
+    let at = locate(ctx, mem, fd, Rights::PATH_SYMLINK, new_path, new_path_len, Last::Itself)?;
+    if at.name.is_dot() {
+        return Err(Errno::Exist);
+    }
+    if at.must_be_dir {
+        return Err(if at.dir.stat_at(&at.name).is_ok() { Errno::Exist } else { Errno::Noent });
+    }
+    at.dir.symlink(target, &at.name)
+}
+
+/// `path_link(old_fd, old_flags, old_path, new_fd, new_path)`: a hard link.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_LINK_SOURCE` on `old_fd` and `PATH_LINK_TARGET` on `new_fd`;
+/// `Exist`; `Perm` for a directory; `Noent` for a trailing slash on `new_path`; `Xdev`; the
+/// resolver's errors.
+#[allow(clippy::too_many_arguments)]
+pub fn path_link(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    old_fd: u32,
+    old_flags: u32,
+    old_path: u32,
+    old_path_len: u32,
+    new_fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> Result {
+    let from = locate(ctx, mem, old_fd, Rights::PATH_LINK_SOURCE, old_path, old_path_len, last_of(old_flags)?)?;
+    let to = locate(ctx, mem, new_fd, Rights::PATH_LINK_TARGET, new_path, new_path_len, Last::Itself)?;
+    if from.name.is_dot() || from.is_dir()? {
+        return Err(Errno::Perm);
+    }
+    from.check_dir()?;
+    if to.name.is_dot() {
+        return Err(Errno::Exist);
+    }
+    if to.must_be_dir {
+        return Err(if to.dir.stat_at(&to.name).is_ok() { Errno::Exist } else { Errno::Noent });
+    }
+    from.dir.link(&from.name, to.dir.as_ref(), &to.name)
+}
+
+/// `path_rename(fd, old_path, new_fd, new_path)`.
+///
+/// # Errors
+///
+/// `Notcapable` without `PATH_RENAME_SOURCE` on `fd` and `PATH_RENAME_TARGET` on `new_fd`;
+/// `Notdir` for a trailing slash on a non-directory; `Notempty`, `Isdir`, `Xdev`; `Busy` for
+/// `.`; the resolver's errors.
+#[allow(clippy::too_many_arguments)]
+pub fn path_rename(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    old_path: u32,
+    old_path_len: u32,
+    new_fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> Result {
+    let from = locate(ctx, mem, fd, Rights::PATH_RENAME_SOURCE, old_path, old_path_len, Last::Itself)?;
+    let to = locate(ctx, mem, new_fd, Rights::PATH_RENAME_TARGET, new_path, new_path_len, Last::Itself)?;
+    if from.name.is_dot() || to.name.is_dot() {
+        return Err(Errno::Busy);
+    }
+    if (from.must_be_dir || to.must_be_dir) && !from.is_dir()? {
+        return Err(Errno::Notdir);
+    }
+    from.dir.rename(&from.name, to.dir.as_ref(), &to.name)
 }
