@@ -131,6 +131,26 @@ impl Rights {
         .union(Rights::SOCK_SHUTDOWN)
         .union(Rights::SOCK_ACCEPT);
 
+    /// Rights that change the filesystem or open a file for writing: what a read-only mount
+    /// never grants. Linking or renaming *out of* a directory counts too: a hard link or a
+    /// moved file would make its contents writable elsewhere.
+    pub const MUTATING: Rights = Rights::FD_DATASYNC
+        .union(Rights::FD_WRITE)
+        .union(Rights::FD_ALLOCATE)
+        .union(Rights::FD_FILESTAT_SET_SIZE)
+        .union(Rights::FD_FILESTAT_SET_TIMES)
+        .union(Rights::PATH_CREATE_DIRECTORY)
+        .union(Rights::PATH_CREATE_FILE)
+        .union(Rights::PATH_LINK_SOURCE)
+        .union(Rights::PATH_LINK_TARGET)
+        .union(Rights::PATH_RENAME_SOURCE)
+        .union(Rights::PATH_RENAME_TARGET)
+        .union(Rights::PATH_FILESTAT_SET_SIZE)
+        .union(Rights::PATH_FILESTAT_SET_TIMES)
+        .union(Rights::PATH_SYMLINK)
+        .union(Rights::PATH_REMOVE_DIRECTORY)
+        .union(Rights::PATH_UNLINK_FILE);
+
     /// Keeps only the rights this version of WASI defines (the guest may pass anything).
     pub const fn from_guest(raw: u64) -> Rights {
         Rights::from_bits_truncate(raw)

@@ -36,9 +36,11 @@ pub enum Command {
 /// Options of `lucent run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Give the guest a host directory: HOST, or HOST::GUEST to name it differently inside
-    /// (repeatable). Nothing outside these directories is visible to the guest.
-    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    /// Give the guest a host directory: HOST, or HOST::GUEST to name it differently inside;
+    /// HOST::GUEST:ro makes it read-only (nothing beneath it can be written, created, renamed,
+    /// linked or removed). Repeatable. Nothing outside these directories is visible to the
+    /// guest.
+    #[arg(long = "dir", value_name = "HOST[::GUEST[:ro]]")]
     pub dirs: Vec<String>,
 
     /// Set an environment variable for the guest; `--env NAME` alone passes the host's value

@@ -45,13 +45,31 @@ fn load_module(engine: &Engine, path: &Path) -> anyhow::Result<Module> {
     Module::new(engine, &bytes).map_err(|e| anyhow!("cannot compile `{shown}`: {}", one_line(&e)))
 }
 
-/// Splits `HOST[::GUEST]`.
-fn parse_dir(spec: &str) -> anyhow::Result<(&str, &str)> {
-    let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
-    if host.is_empty() || guest.is_empty() {
-        bail!("invalid --dir `{spec}`: expected HOST or HOST::GUEST");
+/// A parsed `--dir HOST[::GUEST[:ro]]`.
+#[derive(Debug, PartialEq, Eq)]
+struct DirSpec<'a> {
+    host: &'a str,
+    guest: &'a str,
+    read_only: bool,
+}
+
+/// Parses `HOST`, `HOST::GUEST` or `HOST::GUEST:ro` (`:rw`, the default, is accepted too).
+fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
+    let (host, rest) = spec.split_once("::").unwrap_or((spec, spec));
+    let mut parts = if rest.len() == spec.len() { vec![rest] } else { rest.split(':').collect() };
+    let guest = parts.remove(0);
+    let mut read_only = false;
+    for option in parts {
+        match option {
+            "ro" => read_only = true,
+            "rw" => read_only = false,
+            other => bail!("invalid --dir `{spec}`: unknown option `{other}` (expected `ro` or `rw`)"),
+        }
     }
-    Ok((host, guest))
+    if host.is_empty() || guest.is_empty() {
+        bail!("invalid --dir `{spec}`: expected HOST, HOST::GUEST or HOST::GUEST:ro");
+    }
+    Ok(DirSpec { host, guest, read_only })
 }
 
 /// Builds the guest's context from the command line.
@@ -81,9 +99,13 @@ fn build_ctx(args: &RunArgs) -> anyhow::Result<WasiCtx> {
         }
     }
     for spec in &args.dirs {
-        let (host, guest) = parse_dir(spec)?;
+        let DirSpec { host, guest, read_only } = parse_dir(spec)?;
         let dir = HostDir::open_ambient(Path::new(host)).map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?;
-        builder = builder.preopened_dir(Arc::new(dir), guest);
+        builder = if read_only {
+            builder.read_only_dir(Arc::new(dir), guest)
+        } else {
+            builder.preopened_dir(Arc::new(dir), guest)
+        };
     }
     builder.build().map_err(|e| anyhow!("{e}"))
 }
@@ -259,10 +281,16 @@ mod tests {
 
     #[test]
     fn dir_specs() {
-        assert_eq!(parse_dir("a").unwrap(), ("a", "a"));
-        assert_eq!(parse_dir("/tmp/x::/data").unwrap(), ("/tmp/x", "/data"));
+        let spec = |host, guest, read_only| DirSpec { host, guest, read_only };
+        assert_eq!(parse_dir("a").unwrap(), spec("a", "a", false));
+        assert_eq!(parse_dir("a:b").unwrap(), spec("a:b", "a:b", false));
+        assert_eq!(parse_dir("/tmp/x::/data").unwrap(), spec("/tmp/x", "/data", false));
+        assert_eq!(parse_dir("/tmp/x::/data:ro").unwrap(), spec("/tmp/x", "/data", true));
+        assert_eq!(parse_dir("/tmp/x::.:rw").unwrap(), spec("/tmp/x", ".", false));
+        assert!(parse_dir("/tmp/x::/data:bogus").is_err());
         assert!(parse_dir("::x").is_err());
         assert!(parse_dir("x::").is_err());
+        assert!(parse_dir("x:::ro").is_err());
     }
 
     #[test]

@@ -94,6 +94,13 @@ impl Default for WasiCtxBuilder {
 /// directory supports for what is opened through it.
 pub const PREOPEN_RIGHTS: FdRights = FdRights::new(Rights::DIRECTORY, Rights::DIRECTORY.union(Rights::REGULAR_FILE));
 
+/// Rights of a read-only preopen: [`PREOPEN_RIGHTS`] without [`Rights::MUTATING`], for the
+/// directory and for everything opened through it.
+pub const READ_ONLY_PREOPEN_RIGHTS: FdRights = FdRights::new(
+    PREOPEN_RIGHTS.base.difference(Rights::MUTATING),
+    PREOPEN_RIGHTS.inheriting.difference(Rights::MUTATING),
+);
+
 impl WasiCtxBuilder {
     /// A builder with the defaults in the table above.
     pub fn new() -> Self {
@@ -149,6 +156,12 @@ impl WasiCtxBuilder {
     /// Preopens `dir` under the guest name `guest_name`, with [`PREOPEN_RIGHTS`].
     pub fn preopened_dir(self, dir: Arc<dyn WasiDir>, guest_name: impl AsRef<[u8]>) -> Self {
         self.preopened_dir_with_rights(dir, guest_name, PREOPEN_RIGHTS)
+    }
+
+    /// Preopens `dir` read-only, with [`READ_ONLY_PREOPEN_RIGHTS`]: nothing beneath it can be
+    /// written, truncated, created, renamed, linked, unlinked or have its times or size set.
+    pub fn read_only_dir(self, dir: Arc<dyn WasiDir>, guest_name: impl AsRef<[u8]>) -> Self {
+        self.preopened_dir_with_rights(dir, guest_name, READ_ONLY_PREOPEN_RIGHTS)
     }
 
     /// Preopens `dir` with the given rights (narrowed to [`PREOPEN_RIGHTS`]).

@@ -26,5 +26,5 @@ pub mod preview1;
 pub mod rights;
 pub mod table;
 
-pub use ctx::{BuildError, PREOPEN_RIGHTS, WasiCtx, WasiCtxBuilder};
+pub use ctx::{BuildError, PREOPEN_RIGHTS, READ_ONLY_PREOPEN_RIGHTS, WasiCtx, WasiCtxBuilder};
 pub use preview1::Exit;

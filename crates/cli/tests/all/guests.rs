@@ -3,10 +3,14 @@
 use crate::harness::Sandbox;
 use test_programs_artifacts as guests;
 
-/// Every guest program has a test in this file.
+/// Every guest program has a test in one of this binary's modules.
 #[test]
 fn every_guest_program_has_a_test() {
-    let source = include_str!("guests.rs");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/all");
+    let mut source = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        source.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
     for (name, _) in guests::ALL {
         assert!(source.contains(&format!("guests::{}", name.to_uppercase())), "guest `{name}` has no test");
     }

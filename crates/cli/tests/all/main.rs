@@ -4,6 +4,8 @@
 //! directory preopened, and checks its stdout, stderr, exit status and the files it leaves.
 
 mod cli;
+mod fs_fd;
+mod fs_path;
 mod guests;
 mod harness;
 mod wat;

@@ -1,0 +1,4 @@
+//! Filesystem functions on open descriptors (`fd_*`), guest-program tests.
+
+#[allow(unused_imports)]
+use crate::harness::Sandbox;
