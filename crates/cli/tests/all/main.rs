@@ -6,6 +6,7 @@
 mod cli;
 mod fs_fd;
 mod fs_path;
+mod fs_race;
 mod guests;
 mod harness;
 mod wat;
