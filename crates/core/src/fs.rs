@@ -221,6 +221,19 @@ pub trait WasiDir: Send + Sync + Debug {
     /// `options.directory`) if it is a symlink.
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno>;
 
+    /// Opens a whole relative `path` beneath this directory in one step, when the backend can
+    /// give the same guarantees as the component-by-component walk (Linux `openat2` with
+    /// `RESOLVE_BENEATH`): never leaving this directory, `..` never above it, absolute symlinks
+    /// refused. `follow` says whether a symlink in the last component is followed. `None`
+    /// means "not available now": the resolver then walks the path itself.
+    ///
+    /// # Errors
+    ///
+    /// As [`WasiDir::open`]; `Perm` for an escape.
+    fn open_beneath(&self, _path: &[u8], _follow: bool, _options: &OpenOptions) -> Option<Result<Opened, Errno>> {
+        None
+    }
+
     /// The target of the symlink `name`.
     ///
     /// # Errors

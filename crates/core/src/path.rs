@@ -8,7 +8,7 @@
 //! relative to a handle already held, with symlinks never followed by the host, renames and
 //! symlink swaps by other processes cannot lead the walk outside.
 
-use crate::fs::WasiDir;
+use crate::fs::{OpenOptions, Opened, WasiDir};
 use lucent_abi::Errno;
 use std::sync::Arc;
 
@@ -80,8 +80,12 @@ pub enum Follow {
     Never,
 }
 
-/// Checks a guest path before resolution.
-fn check_path(path: &[u8]) -> Result<(), Errno> {
+/// Checks a guest path before resolution: length, emptiness, NUL bytes, absolute paths.
+///
+/// # Errors
+///
+/// `Nametoolong`, `Noent`, `Inval`, `Perm`.
+pub fn check_path(path: &[u8]) -> Result<(), Errno> {
     if path.len() > MAX_PATH_LEN {
         return Err(Errno::Nametoolong);
     }
@@ -197,6 +201,59 @@ pub fn resolve<R>(
     }
     // The loop always returns on the last component.
     Err(Errno::Noent)
+}
+
+/// Opens `path` beneath `dir` by walking it component by component (see [`resolve`]).
+/// `follow` says whether a final symlink is followed; a trailing slash always follows.
+///
+/// # Errors
+///
+/// As [`resolve`] and [`WasiDir::open`].
+pub fn open_walk(dir: &Arc<dyn WasiDir>, path: &[u8], follow: bool, options: &OpenOptions) -> Result<Opened, Errno> {
+    let follow = if follow { Follow::Always } else { Follow::TrailingSlash };
+    resolve(dir, path, follow, |target| {
+        let mut options = *options;
+        options.directory |= target.must_be_dir;
+        target.dir.open(target.name, &options)
+    })
+}
+
+/// What an open reached, to compare two ways of opening: device, inode and file type, or the
+/// errno.
+///
+/// # Errors
+///
+/// The open's errno, or the `stat` error.
+pub fn identity(opened: &Result<Opened, Errno>) -> Result<(u64, u64, u8), Errno> {
+    let stat = match opened.as_ref().map_err(|e| *e)? {
+        Opened::File(f) => f.filestat()?,
+        Opened::Dir(d) => d.filestat()?,
+    };
+    Ok((stat.dev, stat.ino, stat.filetype))
+}
+
+/// Opens `path` beneath `dir`: in one step where the backend offers a safe fast path
+/// ([`WasiDir::open_beneath`]), otherwise by [`open_walk`].
+///
+/// In debug builds an open without side effects is done both ways, and a disagreement is
+/// logged as an error (target `lucent::resolver`). It is not asserted: another process may
+/// change the tree between the two opens, which is no bug. The host crate's tests assert
+/// agreement on trees nobody changes.
+///
+/// # Errors
+///
+/// As [`open_walk`].
+pub fn open(dir: &Arc<dyn WasiDir>, path: &[u8], follow: bool, options: &OpenOptions) -> Result<Opened, Errno> {
+    check_path(path)?;
+    let Some(fast) = dir.open_beneath(path, follow, options) else { return open_walk(dir, path, follow, options) };
+    if cfg!(debug_assertions) && !options.create && !options.truncate {
+        let slow = open_walk(dir, path, follow, options);
+        let (fast_id, slow_id) = (identity(&fast), identity(&slow));
+        if fast_id != slow_id {
+            tracing::error!(target: "lucent::resolver", ?path, ?fast_id, ?slow_id, "openat2 and the walk disagree");
+        }
+    }
+    fast
 }
 
 #[cfg(test)]

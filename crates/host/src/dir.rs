@@ -7,7 +7,7 @@ use lucent_abi::{Errno, Fdflags, Filestat, Filetype};
 use lucent_core::fs::{DirEntry, OpenOptions, Opened, SetTime, WasiDir};
 use lucent_core::path::Component;
 use rustix::fd::OwnedFd;
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use std::any::Any;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -66,6 +66,36 @@ impl HostDir {
     }
 }
 
+/// Host open flags for `options`, without `O_NOFOLLOW`.
+fn open_flags(options: &OpenOptions) -> OFlags {
+    let mut flags = OFlags::CLOEXEC | OFlags::NOCTTY | oflags(options.fdflags);
+    flags |= match (options.read, options.write) {
+        (_, false) => OFlags::RDONLY,
+        (false, true) => OFlags::WRONLY,
+        (true, true) => OFlags::RDWR,
+    };
+    for (wanted, flag) in [
+        (options.create, OFlags::CREATE),
+        (options.exclusive, OFlags::EXCL),
+        (options.truncate, OFlags::TRUNC),
+        (options.directory, OFlags::DIRECTORY),
+    ] {
+        if wanted {
+            flags |= flag;
+        }
+    }
+    flags
+}
+
+/// Wraps a freshly opened descriptor as a directory or a file.
+fn opened(fd: OwnedFd) -> Result<Opened, Errno> {
+    let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
+    Ok(match FileType::from_raw_mode(stat.st_mode) {
+        FileType::Directory => Opened::Dir(Arc::new(HostDir::from_fd(fd))),
+        _ => Opened::File(Arc::new(HostFile::new(fd))),
+    })
+}
+
 impl WasiDir for HostDir {
     fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
         // O_PATH: enough to look up further components, and works without read permission.
@@ -75,29 +105,33 @@ impl WasiDir for HostDir {
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
-        let mut flags = OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NOCTTY | oflags(options.fdflags);
-        flags |= match (options.read, options.write) {
-            (_, false) => OFlags::RDONLY,
-            (false, true) => OFlags::WRONLY,
-            (true, true) => OFlags::RDWR,
-        };
-        for (wanted, flag) in [
-            (options.create, OFlags::CREATE),
-            (options.exclusive, OFlags::EXCL),
-            (options.truncate, OFlags::TRUNC),
-            (options.directory, OFlags::DIRECTORY),
-        ] {
-            if wanted {
-                flags |= flag;
-            }
+        let flags = open_flags(options) | OFlags::NOFOLLOW;
+        let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE)))?;
+        opened(fd)
+    }
+
+    fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
+        let mut flags = open_flags(options);
+        if !follow {
+            flags |= OFlags::NOFOLLOW;
         }
-        let mode = Mode::from_raw_mode(NEW_FILE_MODE);
-        let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, mode))?;
-        let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
-        Ok(match FileType::from_raw_mode(stat.st_mode) {
-            FileType::Directory => Opened::Dir(Arc::new(HostDir::from_fd(fd))),
-            _ => Opened::File(Arc::new(HostFile::new(fd))),
-        })
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        // openat2 refuses a mode without O_CREAT.
+        let mode = if options.create { Mode::from_raw_mode(NEW_FILE_MODE) } else { Mode::empty() };
+        match rustix::fs::openat2(&self.fd, path, flags, mode, resolve) {
+            Ok(fd) => Some(opened(fd)),
+            // An escape attempt (`..` above this directory, an absolute symlink).
+            Err(rustix::io::Errno::XDEV) => Some(Err(Errno::Perm)),
+            // No openat2 on this kernel, a concurrent rename the kernel wants retried, or a
+            // path at the kernel's PATH_MAX (which counts the NUL): the walk handles them all.
+            Err(
+                rustix::io::Errno::NOSYS
+                | rustix::io::Errno::AGAIN
+                | rustix::io::Errno::INTR
+                | rustix::io::Errno::NAMETOOLONG,
+            ) => None,
+            Err(e) => Some(Err(from_host(e))),
+        }
     }
 
     fn read_link(&self, name: &Component) -> Result<Vec<u8>, Errno> {

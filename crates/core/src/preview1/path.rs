@@ -58,12 +58,7 @@ pub fn path_open(
     desc.require(plan.dir_requires)?;
     mem.check(GuestPtr::<u32>::new(opened_fd))?;
     let path = guest_path(mem, path, path_len)?;
-    let follow = if lookup.contains(Lookupflags::SYMLINK_FOLLOW) { Follow::Always } else { Follow::TrailingSlash };
-    let opened = resolve(dir, path, follow, |target| {
-        let mut options = plan.options;
-        options.directory |= target.must_be_dir;
-        target.dir.open(target.name, &options)
-    })?;
+    let opened = crate::path::open(dir, path, lookup.contains(Lookupflags::SYMLINK_FOLLOW), &plan.options)?;
     let granted = plan.granted;
     let descriptor = match opened {
         Opened::File(file) => {
