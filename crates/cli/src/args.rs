@@ -57,8 +57,9 @@ pub struct RunArgs {
     pub argv0: Option<String>,
 
     /// Call this exported function instead of `_start`. Reactors (modules exporting
-    /// `_initialize`) are initialised first. ARGS are then the function's parameters
-    /// (integers or floats) and its results are printed, one per line.
+    /// `_initialize`) are initialised first. If the function takes parameters, ARGS are its
+    /// parameters (integers or floats); otherwise ARGS are the guest's arguments, as for
+    /// `_start`. Its results are printed, one per line.
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
 

@@ -72,15 +72,16 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
     Ok(DirSpec { host, guest, read_only })
 }
 
-/// Builds the guest's context from the command line.
-fn build_ctx(args: &RunArgs) -> anyhow::Result<WasiCtx> {
+/// Builds the guest's context from the command line; `guest_args` says whether ARGS are the
+/// guest's arguments (rather than the parameters of an `--invoke`d function).
+fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
     let mut builder: WasiCtxBuilder = lucent_host::host_builder();
     let argv0 = match &args.argv0 {
         Some(name) => name.as_bytes().to_vec(),
         None => args.module.as_os_str().as_bytes().to_vec(),
     };
     builder = builder.arg(argv0);
-    if args.invoke.is_none() {
+    if guest_args {
         builder = builder.args(args.args.iter().map(|a| a.as_bytes()));
     }
     if args.inherit_env {
@@ -191,7 +192,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let engine = Engine::new(&lucent_wasmtime::default_config()).map_err(|e| anyhow!("{}", one_line(&e)))?;
     let shown = args.module.display().to_string();
     let module = load_module(&engine, &args.module)?;
-    let ctx = build_ctx(args)?;
+    // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
+    let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
+    let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;
+    let ctx = build_ctx(args, guest_args)?;
     let mut linker = Linker::new(&engine);
     lucent_wasmtime::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).map_err(|e| anyhow!("{}", one_line(&e)))?;
     let mut store = Store::new(&engine, ctx);
@@ -255,12 +259,14 @@ fn invoke(
         return Ok(report(&e));
     }
     let ty = func.ty(&*store);
-    if ty.params().len() != args.args.len() {
-        bail!("`{name}` takes {} parameter(s), {} given", ty.params().len(), args.args.len());
+    // A function without parameters left ARGS to the guest's argv.
+    let given = if ty.params().len() == 0 { &[][..] } else { &args.args[..] };
+    if ty.params().len() != given.len() {
+        bail!("`{name}` takes {} parameter(s), {} given", ty.params().len(), given.len());
     }
     let params = ty
         .params()
-        .zip(&args.args)
+        .zip(given)
         .map(|(ty, arg)| parse_param(&ty, &arg.to_string_lossy()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let mut results = vec![Val::I32(0); ty.results().len()];
