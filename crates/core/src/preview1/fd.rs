@@ -2,7 +2,7 @@
 
 use super::{Result, guest_size, narrow, put};
 use crate::WasiCtx;
-use crate::fs::{DirEntry, SetTime};
+use crate::fs::{DirEntry, SetTime, WasiFile};
 use crate::rights::FdRights;
 use crate::table::Descriptor;
 use crate::table::Object;
@@ -60,12 +60,45 @@ fn write_from(
 /// `Badf`; `Notcapable` without `FD_READ`; `Isdir`; `Inval` for too many buffers; `Fault` for
 /// buffers outside memory; errors of the file.
 pub fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, nread: u32) -> Result {
+    read_with(ctx, mem, fd, Rights::FD_READ, iovs, iovs_len, nread, |file, bufs| file.read_vectored(bufs))
+}
+
+/// What `fd_read` and `fd_pread` share: the rights check, the iovecs, and the count.
+fn read_with(
+    ctx: &WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    rights: Rights,
+    iovs: u32,
+    iovs_len: u32,
+    nread: u32,
+    read: impl FnOnce(&dyn WasiFile, &mut [IoSliceMut<'_>]) -> Result<usize>,
+) -> Result {
     let desc = ctx.table.get(fd)?;
-    let file = desc.require(Rights::FD_READ)?.file()?;
+    let file = desc.require(rights)?.file()?;
     mem.check(GuestPtr::<u32>::new(nread))?;
     let regions = iovecs(mem, iovs, iovs_len)?;
-    let n = read_into(mem, &regions, |bufs| file.read_vectored(bufs))?;
+    let n = read_into(mem, &regions, |bufs| read(file.as_ref(), bufs))?;
     put(mem, nread, guest_size(n)?)
+}
+
+/// What `fd_write` and `fd_pwrite` share: the rights check, the iovecs, and the count.
+fn write_with(
+    ctx: &WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    rights: Rights,
+    iovs: u32,
+    iovs_len: u32,
+    nwritten: u32,
+    write: impl FnOnce(&dyn WasiFile, &[IoSlice<'_>]) -> Result<usize>,
+) -> Result {
+    let desc = ctx.table.get(fd)?;
+    let file = desc.require(rights)?.file()?;
+    mem.check(GuestPtr::<u32>::new(nwritten))?;
+    let regions = iovecs(mem, iovs, iovs_len)?;
+    let n = write_from(mem, &regions, |bufs| write(file.as_ref(), bufs))?;
+    put(mem, nwritten, guest_size(n)?)
 }
 
 /// `fd_write(fd, iovs) -> size`. Unbuffered: the bytes reach the file before this returns.
@@ -82,12 +115,7 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten: u32,
 ) -> Result {
-    let desc = ctx.table.get(fd)?;
-    let file = desc.require(Rights::FD_WRITE)?.file()?;
-    mem.check(GuestPtr::<u32>::new(nwritten))?;
-    let regions = iovecs(mem, iovs, iovs_len)?;
-    let n = write_from(mem, &regions, |bufs| file.write_vectored(bufs))?;
-    put(mem, nwritten, guest_size(n)?)
+    write_with(ctx, mem, fd, Rights::FD_WRITE, iovs, iovs_len, nwritten, |file, bufs| file.write_vectored(bufs))
 }
 
 /// `fd_seek` with `whence` already decoded (shared by both ABIs).
@@ -377,13 +405,9 @@ pub fn fd_pread(
     offset: u64,
     nread: u32,
 ) -> Result {
-    let desc = ctx.table.get(fd)?;
-    let file = desc.require(Rights::FD_READ | Rights::FD_SEEK)?.file()?;
     let offset = file_offset(offset)?;
-    mem.check(GuestPtr::<u32>::new(nread))?;
-    let regions = iovecs(mem, iovs, iovs_len)?;
-    let n = read_into(mem, &regions, |bufs| file.pread_vectored(bufs, offset))?;
-    put(mem, nread, guest_size(n)?)
+    let rights = Rights::FD_READ | Rights::FD_SEEK;
+    read_with(ctx, mem, fd, rights, iovs, iovs_len, nread, |file, bufs| file.pread_vectored(bufs, offset))
 }
 
 /// `fd_pwrite(fd, iovs, offset) -> size`: writes at `offset`, leaving the position alone. On a
@@ -402,13 +426,9 @@ pub fn fd_pwrite(
     offset: u64,
     nwritten: u32,
 ) -> Result {
-    let desc = ctx.table.get(fd)?;
-    let file = desc.require(Rights::FD_WRITE | Rights::FD_SEEK)?.file()?;
     let offset = file_offset(offset)?;
-    mem.check(GuestPtr::<u32>::new(nwritten))?;
-    let regions = iovecs(mem, iovs, iovs_len)?;
-    let n = write_from(mem, &regions, |bufs| file.pwrite_vectored(bufs, offset))?;
-    put(mem, nwritten, guest_size(n)?)
+    let rights = Rights::FD_WRITE | Rights::FD_SEEK;
+    write_with(ctx, mem, fd, rights, iovs, iovs_len, nwritten, |file, bufs| file.pwrite_vectored(bufs, offset))
 }
 
 /// `fd_tell(fd) -> filesize`.
