@@ -19,13 +19,18 @@ impl FdRights {
         FdRights { base, inheriting }
     }
 
-    /// Checks that `base` holds every right in `required`.
+    /// Checks that `base` holds every right in `required`. `FD_SEEK` implies `FD_TELL`, as
+    /// the specification says.
     ///
     /// # Errors
     ///
     /// `Notcapable` if one is missing.
     pub fn require(&self, required: Rights) -> Result<(), Errno> {
-        if self.base.contains(required) { Ok(()) } else { Err(Errno::Notcapable) }
+        let mut held = self.base;
+        if held.contains(Rights::FD_SEEK) {
+            held |= Rights::FD_TELL;
+        }
+        if held.contains(required) { Ok(()) } else { Err(Errno::Notcapable) }
     }
 }
 
@@ -181,6 +186,8 @@ mod tests {
         assert_eq!(fd_seek(1, Whence::Cur), Rights::FD_SEEK);
         assert_eq!(fd_seek(0, Whence::Set), Rights::FD_SEEK);
         assert_eq!(FdRights::new(Rights::FD_TELL, Rights::empty()).require(Rights::FD_SEEK), Err(Errno::Notcapable));
+        // FD_SEEK implies FD_TELL.
+        assert_eq!(FdRights::new(Rights::FD_SEEK, Rights::empty()).require(Rights::FD_TELL), Ok(()));
     }
 
     proptest::proptest! {

@@ -64,6 +64,8 @@ fn main() {
     check_eq!(seek(ro, 2, 0), Ok(2));
     check_eq!(seek(ro, 3, 1), Ok(5));
     check_eq!(seek(ro, -1, 2), Ok(9));
+    // FD_SEEK implies FD_TELL: a zero move from the current position works without FD_TELL.
+    check_eq!(seek(ro, 0, 1), Ok(9));
     check_eq!(seek(ro, -20, 1), Err(errno::INVAL));
     check_eq!(seek(ro, 0, 3), Err(errno::INVAL));
     check_eq!(seek(ro, 0, 256), Err(errno::INVAL));
