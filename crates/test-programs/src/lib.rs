@@ -273,3 +273,403 @@ macro_rules! check_eq {
         }
     }};
 }
+
+/// Helpers for the `fd_fs_*` guest programs: the rights, flags and errnos they need beyond
+/// the ones above, positional I/O, `fd_tell`, `fd_readdir` and its decoding, the realtime
+/// clock and the program's subcommand.
+pub mod fd_fs {
+    use super::raw;
+
+    /// Rights bits not in [`crate::rights`].
+    pub mod rights {
+        pub const FD_ADVISE: u64 = 1 << 7;
+        pub const FD_ALLOCATE: u64 = 1 << 8;
+        pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+        pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+    }
+
+    /// `fstflags`.
+    pub mod fstflags {
+        pub const ATIM: u32 = 1;
+        pub const ATIM_NOW: u32 = 2;
+        pub const MTIM: u32 = 4;
+        pub const MTIM_NOW: u32 = 8;
+    }
+
+    /// `filetype` values.
+    pub mod filetype {
+        pub const DIRECTORY: u8 = 3;
+        pub const REGULAR_FILE: u8 = 4;
+        pub const SYMBOLIC_LINK: u8 = 7;
+    }
+
+    /// Errnos not in [`crate::errno`].
+    pub mod errno {
+        pub const FBIG: u16 = 22;
+    }
+
+    /// A pointer far outside any guest memory (`fault`).
+    pub const BAD_PTR: usize = 0xffff_fff0;
+
+    /// The program's first argument (the subcommand), or the empty string.
+    pub fn subcommand() -> String {
+        std::env::args().nth(1).unwrap_or_default()
+    }
+
+    /// `fd_pread` into `buf` with one iovec; returns the count or the errno.
+    pub fn pread(fd: u32, buf: &mut [u8], offset: u64) -> Result<u32, u16> {
+        let iov = raw::Iovec { buf: buf.as_mut_ptr(), len: buf.len() as u32 };
+        let mut n = 0;
+        // SAFETY: pointers to live locals.
+        let e = unsafe { raw::fd_pread(fd, &iov, 1, offset, &mut n) };
+        if e == 0 { Ok(n) } else { Err(e) }
+    }
+
+    /// `fd_pwrite` of `data` with one iovec; returns the count or the errno.
+    pub fn pwrite(fd: u32, data: &[u8], offset: u64) -> Result<u32, u16> {
+        let iov = raw::Iovec { buf: data.as_ptr(), len: data.len() as u32 };
+        let mut n = 0;
+        // SAFETY: pointers to live locals.
+        let e = unsafe { raw::fd_pwrite(fd, &iov, 1, offset, &mut n) };
+        if e == 0 { Ok(n) } else { Err(e) }
+    }
+
+    /// `fd_tell`; returns the position or the errno.
+    pub fn tell(fd: u32) -> Result<u64, u16> {
+        let mut pos = 0;
+        // SAFETY: pointer to a live local.
+        let e = unsafe { raw::fd_tell(fd, &mut pos) };
+        if e == 0 { Ok(pos) } else { Err(e) }
+    }
+
+    /// `fd_readdir` into `buf` from `cookie`; returns `bufused` or the errno.
+    pub fn readdir(fd: u32, buf: &mut [u8], cookie: u64) -> Result<usize, u16> {
+        let mut used = 0u32;
+        // SAFETY: a live buffer and a live local.
+        let e = unsafe { raw::fd_readdir(fd, buf.as_mut_ptr(), buf.len() as u32, cookie, &mut used) };
+        if e == 0 { Ok(used as usize) } else { Err(e) }
+    }
+
+    /// `fd_filestat_set_times`; returns the errno.
+    pub fn set_times(fd: u32, atim: u64, mtim: u64, flags: u32) -> u16 {
+        // SAFETY: no pointers.
+        unsafe { raw::fd_filestat_set_times(fd, atim, mtim, flags) }
+    }
+
+    /// The realtime clock, in nanoseconds.
+    pub fn now() -> u64 {
+        let mut t = 0;
+        // SAFETY: pointer to a live local.
+        let e = unsafe { raw::clock_time_get(0, 1, &mut t) };
+        assert_eq!(e, 0, "clock_time_get");
+        t
+    }
+
+    /// One decoded directory entry.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Dirent {
+        pub next: u64,
+        pub ino: u64,
+        pub namlen: u32,
+        pub filetype: u8,
+        pub name: Vec<u8>,
+    }
+
+    /// The size of a `dirent` header.
+    pub const DIRENT_SIZE: usize = 24;
+
+    /// Decodes the complete entries at the start of `buf` (a cut-off last one is left out).
+    pub fn dirents(buf: &[u8]) -> Vec<Dirent> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(header) = buf.get(at..at + DIRENT_SIZE) {
+            let u64_at = |i: usize| u64::from_le_bytes(header[i..i + 8].try_into().unwrap());
+            let namlen = u32::from_le_bytes(header[16..20].try_into().unwrap());
+            let start = at + DIRENT_SIZE;
+            let Some(name) = buf.get(start..start + namlen as usize) else { break };
+            out.push(Dirent { next: u64_at(0), ino: u64_at(8), namlen, filetype: header[20], name: name.to_vec() });
+            at = start + namlen as usize;
+        }
+        out
+    }
+}
+
+/// Helpers for the `path_fs_*` and `escape_*` guest programs: the errnos, rights and flags
+/// they need beyond the ones above, and one wrapper per `path_*` call that returns the errno
+/// (or the result).
+pub mod path_fs {
+    use super::raw;
+
+    /// Errnos not in [`crate::errno`].
+    pub mod errno {
+        pub const ACCES: u16 = 2;
+        pub const BUSY: u16 = 10;
+        pub const NOTEMPTY: u16 = 55;
+        pub const XDEV: u16 = 75;
+    }
+
+    /// Every right, by name.
+    pub mod rights {
+        pub const FD_DATASYNC: u64 = 1 << 0;
+        pub const FD_READ: u64 = 1 << 1;
+        pub const FD_SEEK: u64 = 1 << 2;
+        pub const FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
+        pub const FD_SYNC: u64 = 1 << 4;
+        pub const FD_TELL: u64 = 1 << 5;
+        pub const FD_WRITE: u64 = 1 << 6;
+        pub const FD_ADVISE: u64 = 1 << 7;
+        pub const FD_ALLOCATE: u64 = 1 << 8;
+        pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+        pub const PATH_CREATE_FILE: u64 = 1 << 10;
+        pub const PATH_LINK_SOURCE: u64 = 1 << 11;
+        pub const PATH_LINK_TARGET: u64 = 1 << 12;
+        pub const PATH_OPEN: u64 = 1 << 13;
+        pub const FD_READDIR: u64 = 1 << 14;
+        pub const PATH_READLINK: u64 = 1 << 15;
+        pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
+        pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+        pub const PATH_FILESTAT_GET: u64 = 1 << 18;
+        pub const PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+        pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
+        pub const FD_FILESTAT_GET: u64 = 1 << 21;
+        pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+        pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+        pub const PATH_SYMLINK: u64 = 1 << 24;
+        pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+        pub const PATH_UNLINK_FILE: u64 = 1 << 26;
+        pub const ALL: u64 = (1 << 30) - 1;
+        /// What a read-only mount never grants (Lucent's `Rights::MUTATING`).
+        pub const MUTATING: u64 = FD_DATASYNC
+            | FD_WRITE
+            | FD_ALLOCATE
+            | FD_FILESTAT_SET_SIZE
+            | FD_FILESTAT_SET_TIMES
+            | PATH_CREATE_DIRECTORY
+            | PATH_CREATE_FILE
+            | PATH_LINK_SOURCE
+            | PATH_LINK_TARGET
+            | PATH_RENAME_SOURCE
+            | PATH_RENAME_TARGET
+            | PATH_FILESTAT_SET_SIZE
+            | PATH_FILESTAT_SET_TIMES
+            | PATH_SYMLINK
+            | PATH_REMOVE_DIRECTORY
+            | PATH_UNLINK_FILE;
+    }
+
+    /// `fdflags::rsync` (the others are in [`crate::fdflags`]).
+    pub const RSYNC: u32 = 1 << 3;
+
+    /// `fstflags`.
+    pub mod fst {
+        pub const ATIM: u32 = 1;
+        pub const ATIM_NOW: u32 = 2;
+        pub const MTIM: u32 = 4;
+        pub const MTIM_NOW: u32 = 8;
+    }
+
+    /// `filetype` values.
+    pub mod filetype {
+        pub const DIRECTORY: u8 = 3;
+        pub const REGULAR_FILE: u8 = 4;
+        pub const SYMBOLIC_LINK: u8 = 7;
+    }
+
+    /// `path_create_directory`; returns the errno.
+    pub fn mkdir(dir: u32, path: &str) -> u16 {
+        // SAFETY: a live string.
+        unsafe { raw::path_create_directory(dir, path.as_ptr(), path.len() as u32) }
+    }
+
+    /// `path_remove_directory`; returns the errno.
+    pub fn rmdir(dir: u32, path: &str) -> u16 {
+        // SAFETY: a live string.
+        unsafe { raw::path_remove_directory(dir, path.as_ptr(), path.len() as u32) }
+    }
+
+    /// `path_unlink_file`; returns the errno.
+    pub fn unlink(dir: u32, path: &str) -> u16 {
+        // SAFETY: a live string.
+        unsafe { raw::path_unlink_file(dir, path.as_ptr(), path.len() as u32) }
+    }
+
+    /// `path_rename`; returns the errno.
+    pub fn rename(dir: u32, old: &str, new_dir: u32, new: &str) -> u16 {
+        // SAFETY: live strings.
+        unsafe { raw::path_rename(dir, old.as_ptr(), old.len() as u32, new_dir, new.as_ptr(), new.len() as u32) }
+    }
+
+    /// `path_link`; returns the errno.
+    pub fn link(old_dir: u32, flags: u32, old: &str, new_dir: u32, new: &str) -> u16 {
+        // SAFETY: live strings.
+        unsafe {
+            raw::path_link(old_dir, flags, old.as_ptr(), old.len() as u32, new_dir, new.as_ptr(), new.len() as u32)
+        }
+    }
+
+    /// `path_readlink` into a buffer of `cap` bytes; returns the bytes placed or the errno.
+    pub fn readlink(dir: u32, path: &str, cap: usize) -> Result<String, u16> {
+        let mut buf = vec![0u8; cap];
+        let mut used = 0u32;
+        // SAFETY: a live buffer, string and local.
+        let e = unsafe {
+            raw::path_readlink(dir, path.as_ptr(), path.len() as u32, buf.as_mut_ptr(), cap as u32, &mut used)
+        };
+        if e != 0 {
+            return Err(e);
+        }
+        buf.truncate(used as usize);
+        Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+
+    /// `path_filestat_set_times`; returns the errno.
+    pub fn set_times(dir: u32, flags: u32, path: &str, atim: u64, mtim: u64, fst_flags: u32) -> u16 {
+        // SAFETY: a live string.
+        unsafe { raw::path_filestat_set_times(dir, flags, path.as_ptr(), path.len() as u32, atim, mtim, fst_flags) }
+    }
+
+    /// The file type `path_filestat_get` reports, or the errno.
+    pub fn filetype_of(dir: u32, flags: u32, path: &str) -> Result<u8, u16> {
+        super::path_filestat(dir, flags, path).map(|st| st.filetype)
+    }
+
+    /// Opens `path` for reading (following a final symlink if `lookup` says so) and reads up to
+    /// 256 bytes of it.
+    pub fn read_file(dir: u32, lookup: u32, path: &str) -> Result<String, u16> {
+        let fd = super::open(dir, lookup, path, 0, rights::FD_READ, 0, 0)?;
+        let mut buf = [0u8; 256];
+        let n = super::read(fd, &mut buf);
+        super::close(fd);
+        Ok(String::from_utf8_lossy(&buf[..n? as usize]).into_owned())
+    }
+
+    /// Creates or truncates `path` (following a final symlink) and writes `data` to it.
+    pub fn write_file(dir: u32, path: &str, data: &str) -> Result<(), u16> {
+        let oflags = crate::oflags::CREAT | crate::oflags::TRUNC;
+        let fd = super::open(dir, crate::FOLLOW, path, oflags, rights::FD_WRITE, 0, 0)?;
+        let n = super::write(fd, data.as_bytes());
+        super::close(fd);
+        n.map(drop)
+    }
+}
+
+/// The sandbox-escape checks shared by the `escape_*` guest programs.
+pub mod escape {
+    use super::path_fs::{fst, link, mkdir, readlink, rename, rights, rmdir, set_times, unlink};
+    use super::{FOLLOW, oflags, open, path_filestat, symlink};
+
+    /// Exits with status 1, naming the call and the path, unless `got == want`.
+    pub fn expect(call: &str, path: &str, got: u16, want: u16) {
+        if got != want {
+            eprintln!("{call} {path:?}: errno {got}, expected {want}");
+            std::process::exit(1);
+        }
+    }
+
+    /// The errno of a `Result` (0 for `Ok`), closing a descriptor that was opened after all.
+    fn errno_of_open(result: Result<u32, u16>) -> u16 {
+        match result {
+            Ok(fd) => {
+                super::close(fd);
+                0
+            }
+            Err(e) => e,
+        }
+    }
+
+    /// Every call that only reads, given `path` beneath `dir` (with and without
+    /// `SYMLINK_FOLLOW`), fails with `want`.
+    pub fn reads_refused(dir: u32, path: &str, want: u16) {
+        let read = rights::FD_READ | rights::FD_SEEK;
+        for lookup in [0, FOLLOW] {
+            expect("path_open", path, errno_of_open(open(dir, lookup, path, 0, read, 0, 0)), want);
+            let all = open(dir, lookup, path, oflags::DIRECTORY, rights::ALL, rights::ALL, 0);
+            expect("path_open(DIRECTORY)", path, errno_of_open(all), want);
+            expect("path_filestat_get", path, path_filestat(dir, lookup, path).err().unwrap_or(0), want);
+        }
+        expect("path_readlink", path, readlink(dir, path, 64).err().unwrap_or(0), want);
+    }
+
+    /// Every `path_*` call, given `path` beneath `dir` as its (source or target) path, fails
+    /// with `want`. Calls with a second path use `victim.txt` (an existing file beneath `dir`)
+    /// and `STOLEN` (a new name beneath `dir`).
+    pub fn everything_refused(dir: u32, path: &str, want: u16) {
+        reads_refused(dir, path, want);
+        let rw = rights::FD_READ | rights::FD_WRITE;
+        for lookup in [0, FOLLOW] {
+            for oflags in [oflags::CREAT, oflags::CREAT | oflags::EXCL, oflags::TRUNC, oflags::CREAT | oflags::TRUNC] {
+                expect("path_open(create/trunc)", path, errno_of_open(open(dir, lookup, path, oflags, rw, 0, 0)), want);
+            }
+            let e = set_times(dir, lookup, path, 1, 1, fst::ATIM | fst::MTIM);
+            expect("path_filestat_set_times", path, e, want);
+            let e = set_times(dir, lookup, path, 0, 0, fst::ATIM_NOW | fst::MTIM_NOW);
+            expect("path_filestat_set_times(now)", path, e, want);
+            expect("path_link(source)", path, link(dir, lookup, path, dir, "STOLEN"), want);
+            expect("path_link(target)", path, link(dir, lookup, "victim.txt", dir, path), want);
+        }
+        expect("path_create_directory", path, mkdir(dir, path), want);
+        expect("path_remove_directory", path, rmdir(dir, path), want);
+        expect("path_unlink_file", path, unlink(dir, path), want);
+        expect("path_rename(source)", path, rename(dir, path, dir, "STOLEN"), want);
+        expect("path_rename(target)", path, rename(dir, "victim.txt", dir, path), want);
+        expect("path_symlink", path, symlink("victim.txt", dir, path), want);
+    }
+
+    /// What following the symlink `link` (beneath `dir`) is refused for, with `want`: every
+    /// call that follows it, and every path that goes through it (`link/`, `link/.`,
+    /// `link/ESCAPED`). The link itself can still be looked at: it is a symlink whose size is
+    /// the length of its contents.
+    pub fn following_refused(dir: u32, link_path: &str, want: u16) {
+        following_refused_with(dir, link_path, want, true);
+    }
+
+    /// As [`following_refused`], for a link that leads above the test's own temporary
+    /// directory: `link/.` is only tried with calls that read (so that a regression could not
+    /// remove or rename a directory that is not the test's); `link/ESCAPED` (which does not
+    /// exist) with every call.
+    pub fn following_far_refused(dir: u32, link_path: &str, want: u16) {
+        following_refused_with(dir, link_path, want, false);
+    }
+
+    fn following_refused_with(dir: u32, link_path: &str, want: u16, near: bool) {
+        let rw = rights::FD_READ | rights::FD_WRITE;
+        let read = rights::FD_READ;
+        expect("path_open(follow)", link_path, errno_of_open(open(dir, FOLLOW, link_path, 0, read, 0, 0)), want);
+        for oflags in [oflags::CREAT, oflags::TRUNC, oflags::CREAT | oflags::TRUNC, oflags::DIRECTORY] {
+            let e = errno_of_open(open(dir, FOLLOW, link_path, oflags, rw, 0, 0));
+            expect("path_open(follow, oflags)", link_path, e, want);
+        }
+        let fd = open(dir, FOLLOW, link_path, oflags::DIRECTORY, rights::ALL, rights::ALL, 0);
+        expect("path_open(follow, DIRECTORY, all rights)", link_path, errno_of_open(fd), want);
+        expect("path_filestat_get(follow)", link_path, path_filestat(dir, FOLLOW, link_path).err().unwrap_or(0), want);
+        let e = set_times(dir, FOLLOW, link_path, 0, 0, fst::MTIM_NOW);
+        expect("path_filestat_set_times(follow)", link_path, e, want);
+        expect("path_link(follow)", link_path, link(dir, FOLLOW, link_path, dir, "STOLEN"), want);
+        // A trailing `/` follows for path_open.
+        let slash = format!("{link_path}/");
+        expect("path_open(slash)", &slash, errno_of_open(open(dir, 0, &slash, 0, read, 0, 0)), want);
+        expect("path_filestat_get(slash, follow)", &slash, path_filestat(dir, FOLLOW, &slash).err().unwrap_or(0), want);
+        // `/.` and deeper paths go through the link whatever the call.
+        if near {
+            everything_refused(dir, &format!("{link_path}/."), want);
+        } else {
+            reads_refused(dir, &format!("{link_path}/."), want);
+        }
+        everything_refused(dir, &format!("{link_path}/ESCAPED"), want);
+        everything_refused(dir, &format!("{link_path}/./ESCAPED/"), want);
+        // The link itself.
+        let contents = readlink(dir, link_path, 4096).unwrap_or_default();
+        if contents.is_empty() {
+            expect("path_readlink(link itself)", link_path, 1, 0);
+        }
+        match path_filestat(dir, 0, link_path) {
+            Ok(st) if st.filetype == super::path_fs::filetype::SYMBOLIC_LINK && st.size == contents.len() as u64 => {}
+            other => {
+                eprintln!("path_filestat_get {link_path:?} without follow: {other:?}");
+                std::process::exit(1);
+            }
+        }
+        let e = errno_of_open(open(dir, 0, link_path, 0, read, 0, 0));
+        expect("path_open(no follow)", link_path, e, super::errno::LOOP);
+    }
+}

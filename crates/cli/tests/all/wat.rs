@@ -207,3 +207,33 @@ fn every_wat_module_has_a_test() {
         assert!(source.contains(&format!("\"{name}\"")), "tests/wat/{name}.wat has no test in wat.rs");
     }
 }
+
+/// The fixture of the `*_filestat_get` modules: `file.txt` with a hard link, known access and
+/// modification times, a directory and a symlink.
+fn filestat_sandbox() -> Sandbox {
+    use std::time::{Duration, UNIX_EPOCH};
+    let sandbox = Sandbox::new();
+    sandbox.write("file.txt", "hello world");
+    std::fs::hard_link(sandbox.path("file.txt"), sandbox.path("hard.txt")).unwrap();
+    std::fs::create_dir(sandbox.path("sub")).unwrap();
+    sandbox.symlink("file.txt", "link");
+    let times = std::fs::FileTimes::new()
+        .set_accessed(UNIX_EPOCH + Duration::new(1_500_000_000, 123))
+        .set_modified(UNIX_EPOCH + Duration::new(1_600_000_000, 456));
+    std::fs::File::options().write(true).open(sandbox.path("file.txt")).unwrap().set_times(times).unwrap();
+    sandbox
+}
+
+#[test]
+fn unstable_fd_filestat_get() {
+    let sandbox = filestat_sandbox();
+    run_checks("unstable_fd_filestat_get", &sandbox);
+    assert_eq!(sandbox.read("file.txt"), "hello world");
+}
+
+#[test]
+fn unstable_path_filestat_get() {
+    let sandbox = filestat_sandbox();
+    run_checks("unstable_path_filestat_get", &sandbox);
+    assert_eq!(sandbox.read("file.txt"), "hello world");
+}
