@@ -54,13 +54,18 @@ pub(crate) fn filetype(ft: FileType) -> Filetype {
     }
 }
 
+/// Linux's `O_DSYNC`. rustix 1.1 defines `OFlags::DSYNC` as `O_SYNC` (a stronger flag, which
+/// also reads back as `SYNC`), so the value is spelled out here; it is 0o10000 on every
+/// architecture Lucent builds for (x86_64, aarch64, riscv64).
+const O_DSYNC: OFlags = OFlags::from_bits_retain(0o10000);
+
 /// Host open flags for the WASI descriptor flags.
 pub(crate) fn oflags(flags: Fdflags) -> OFlags {
     let mut out = OFlags::empty();
     for (wasi, host) in [
         (Fdflags::APPEND, OFlags::APPEND),
         (Fdflags::NONBLOCK, OFlags::NONBLOCK),
-        (Fdflags::DSYNC, OFlags::DSYNC),
+        (Fdflags::DSYNC, O_DSYNC),
         (Fdflags::SYNC, OFlags::SYNC),
         (Fdflags::RSYNC, OFlags::RSYNC),
     ] {
@@ -84,7 +89,7 @@ pub(crate) fn fdflags(fd: BorrowedFd<'_>) -> Result<Fdflags, Errno> {
     }
     if host.contains(OFlags::SYNC) {
         out |= Fdflags::SYNC;
-    } else if host.contains(OFlags::DSYNC) {
+    } else if host.contains(O_DSYNC) {
         out |= Fdflags::DSYNC;
     }
     Ok(out)

@@ -90,7 +90,10 @@ pub fn path_open(
 enum Last {
     /// Follow it (`SYMLINK_FOLLOW`).
     Follow,
-    /// Act on the symlink itself; with a trailing slash, that is `Notdir`.
+    /// Follow it only if the path ends in `/` (POSIX lookup without following).
+    TrailingSlash,
+    /// Act on the name itself, whatever the path ends in (`unlink`, `rmdir`, `rename`,
+    /// `mkdir`, the new name of `link` and `symlink`); the operation checks a trailing slash.
     Itself,
 }
 
@@ -129,14 +132,18 @@ fn locate(
     let desc = ctx.table.get(fd)?;
     let dir = desc.require(rights)?.dir()?;
     let path = guest_path(mem, path, path_len)?;
-    let follow = if last == Last::Follow { Follow::Always } else { Follow::Never };
+    let follow = match last {
+        Last::Follow => Follow::Always,
+        Last::TrailingSlash => Follow::TrailingSlash,
+        Last::Itself => Follow::Never,
+    };
     resolve(dir, path, follow, |target| {
-        if (last == Last::Follow || target.must_be_dir)
+        let following = last == Last::Follow || (last == Last::TrailingSlash && target.must_be_dir);
+        if following
             && matches!(target.dir.stat_at(target.name), Ok(stat) if stat.filetype == Filetype::SymbolicLink.raw())
         {
-            // Following: a `Loop` makes the resolver read the link and go on. Acting on the
-            // link itself with a trailing slash: the link is not a directory.
-            return Err(if last == Last::Follow { Errno::Loop } else { Errno::Notdir });
+            // A `Loop` makes the resolver read the link and go on with its target.
+            return Err(Errno::Loop);
         }
         Ok(Located { dir: target.dir.clone(), name: target.name.clone(), must_be_dir: target.must_be_dir })
     })
@@ -145,7 +152,7 @@ fn locate(
 /// The lookup flags' answer to "follow a final symlink?".
 fn last_of(flags: u32) -> Result<Last> {
     let flags = Lookupflags::from_guest(flags)?;
-    Ok(if flags.contains(Lookupflags::SYMLINK_FOLLOW) { Last::Follow } else { Last::Itself })
+    Ok(if flags.contains(Lookupflags::SYMLINK_FOLLOW) { Last::Follow } else { Last::TrailingSlash })
 }
 
 /// The `filestat` of a path (shared by both ABIs).
@@ -281,7 +288,8 @@ pub fn path_readlink(
 ) -> Result {
     mem.check(GuestPtr::<u32>::new(bufused))?;
     let dst_ok = mem.bytes(Region::new(buf, buf_len)).map(drop);
-    let at = locate(ctx, mem, fd, Rights::PATH_READLINK, path, path_len, Last::Itself)?;
+    let at = locate(ctx, mem, fd, Rights::PATH_READLINK, path, path_len, Last::TrailingSlash)?;
+    at.check_dir()?;
     let target = at.dir.read_link(&at.name)?;
     dst_ok?;
     let n = target.len().min(usize::try_from(buf_len).unwrap_or(usize::MAX));
