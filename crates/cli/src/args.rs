@@ -48,6 +48,12 @@ pub struct RunArgs {
     #[arg(long = "env", value_name = "NAME[=VALUE]")]
     pub envs: Vec<String>,
 
+    /// Listen on a TCP address and hand the listening socket to the guest (repeatable). The
+    /// sockets get the descriptors after the preopens, in order; with port 0 the chosen
+    /// address is printed on stderr.
+    #[arg(long = "tcplisten", value_name = "HOST:PORT")]
+    pub tcplisten: Vec<String>,
+
     /// Pass the whole host environment to the guest (`--env` entries take precedence).
     #[arg(long)]
     pub inherit_env: bool,

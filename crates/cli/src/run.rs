@@ -4,7 +4,7 @@
 use crate::args::RunArgs;
 use anyhow::{Context as _, anyhow, bail};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
-use lucent_host::HostDir;
+use lucent_host::{HostDir, HostFile};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -107,6 +107,16 @@ fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
         } else {
             builder.preopened_dir(Arc::new(dir), guest)
         };
+    }
+    let first_listener_fd = 3 + args.dirs.len();
+    for (i, spec) in args.tcplisten.iter().enumerate() {
+        let listener = std::net::TcpListener::bind(spec.as_str())
+            .map_err(|e| anyhow!("cannot listen on --tcplisten `{spec}`: {e}"))?;
+        let local = listener.local_addr().map_err(|e| anyhow!("--tcplisten `{spec}`: {e}"))?;
+        if spec.ends_with(":0") {
+            eprintln!("lucent: --tcplisten {spec} listening on {local} (fd {})", first_listener_fd + i);
+        }
+        builder = builder.listener(Arc::new(HostFile::new(listener.into())));
     }
     builder.build().map_err(|e| anyhow!("{e}"))
 }

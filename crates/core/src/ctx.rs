@@ -1,6 +1,6 @@
 //! The WASI context of one guest instance, and the builder that makes it.
 
-use crate::env::{NoClocks, NoRandom, RandomSource, WasiClocks};
+use crate::env::{NoClocks, NoRandom, NoSched, RandomSource, WasiClocks, WasiSched};
 use crate::fs::{NullFile, WasiDir, WasiFile};
 use crate::rights::FdRights;
 use crate::table::{DEFAULT_MAX_FDS, Descriptor, FdTable, Object};
@@ -17,6 +17,7 @@ pub struct WasiCtx {
     pub(crate) table: Arc<FdTable>,
     pub(crate) clocks: Arc<dyn WasiClocks>,
     pub(crate) random: Box<dyn RandomSource>,
+    pub(crate) sched: Arc<dyn WasiSched>,
 }
 
 impl WasiCtx {
@@ -65,6 +66,8 @@ impl std::error::Error for BuildError {}
 /// | preopened directories | none |
 /// | clocks | none: every clock read fails with `Notsup` |
 /// | randomness | none: `random_get` fails with `Notsup` |
+/// | scheduler | none: `poll_oneoff` fails with `Notsup`, `sched_yield` does nothing |
+/// | listening sockets | none |
 /// | descriptor limit | [`DEFAULT_MAX_FDS`] |
 ///
 /// ```
@@ -81,6 +84,8 @@ pub struct WasiCtxBuilder {
     preopens: Vec<(Arc<dyn WasiDir>, Vec<u8>, FdRights)>,
     clocks: Arc<dyn WasiClocks>,
     random: Box<dyn RandomSource>,
+    sched: Arc<dyn WasiSched>,
+    listeners: Vec<Arc<dyn WasiFile>>,
     max_fds: u32,
 }
 
@@ -93,6 +98,12 @@ impl Default for WasiCtxBuilder {
 /// Rights of a preopened directory: everything a directory supports, and everything a file or
 /// directory supports for what is opened through it.
 pub const PREOPEN_RIGHTS: FdRights = FdRights::new(Rights::DIRECTORY, Rights::DIRECTORY.union(Rights::REGULAR_FILE));
+
+/// Rights of a listening socket handed to the guest.
+pub const LISTENER_RIGHTS: FdRights = FdRights::new(
+    Rights::SOCK_ACCEPT.union(Rights::POLL_FD_READWRITE).union(Rights::FD_FDSTAT_SET_FLAGS).union(Rights::FD_FILESTAT_GET),
+    Rights::SOCKET,
+);
 
 /// Rights of a read-only preopen: [`PREOPEN_RIGHTS`] without [`Rights::MUTATING`], for the
 /// directory and for everything opened through it.
@@ -111,6 +122,8 @@ impl WasiCtxBuilder {
             preopens: Vec::new(),
             clocks: Arc::new(NoClocks),
             random: Box::new(NoRandom),
+            sched: Arc::new(NoSched),
+            listeners: Vec::new(),
             max_fds: DEFAULT_MAX_FDS,
         }
     }
@@ -188,6 +201,19 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Sets the scheduler `poll_oneoff` and `sched_yield` use.
+    pub fn sched(mut self, sched: Arc<dyn WasiSched>) -> Self {
+        self.sched = sched;
+        self
+    }
+
+    /// Hands the guest a listening socket (TCP, Unix…). Listeners get the descriptors after the
+    /// preopens, in the order given, with the rights to accept, poll and set `NONBLOCK`.
+    pub fn listener(mut self, socket: Arc<dyn WasiFile>) -> Self {
+        self.listeners.push(socket);
+        self
+    }
+
     /// Sets the most descriptors the guest may hold open at once.
     pub fn max_open_files(mut self, max: u32) -> Self {
         self.max_fds = max;
@@ -195,7 +221,7 @@ impl WasiCtxBuilder {
     }
 
     /// Builds the context: descriptors 0–2 are the standard streams, then the preopens in the
-    /// order given.
+    /// order given, then the listening sockets.
     ///
     /// # Errors
     ///
@@ -233,7 +259,18 @@ impl WasiCtxBuilder {
             let preopen = Descriptor { object: Object::Dir(dir), rights, preopen: Some(name) };
             table.insert(preopen).map_err(|_| BuildError::TooManyDescriptors)?;
         }
-        Ok(WasiCtx { args: self.args, env, table: Arc::new(table), clocks: self.clocks, random: self.random })
+        for socket in self.listeners {
+            let listener = Descriptor { object: Object::File(socket), rights: LISTENER_RIGHTS, preopen: None };
+            table.insert(listener).map_err(|_| BuildError::TooManyDescriptors)?;
+        }
+        Ok(WasiCtx {
+            args: self.args,
+            env,
+            table: Arc::new(table),
+            clocks: self.clocks,
+            random: self.random,
+            sched: self.sched,
+        })
     }
 }
 

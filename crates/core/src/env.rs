@@ -1,6 +1,7 @@
 //! Clocks and randomness, as the context sees them. The host crate provides the real ones;
 //! nothing in the core reads a real clock or real randomness.
 
+use crate::fs::WasiFile;
 use lucent_abi::{Clockid, Errno};
 use std::fmt::Debug;
 
@@ -50,6 +51,57 @@ pub struct NoRandom;
 
 impl RandomSource for NoRandom {
     fn fill(&mut self, _buf: &mut [u8]) -> Result<(), Errno> {
+        Err(Errno::Notsup)
+    }
+}
+
+/// What `poll_oneoff` waits for on one descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    /// Data to read (or a connection to accept, or end of file).
+    Read,
+    /// Room to write.
+    Write,
+}
+
+/// The state of one descriptor after a wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdState {
+    /// Not ready.
+    Pending,
+    /// Ready: `nbytes` available to read (or 0 where the host cannot tell), and whether the
+    /// peer hung up.
+    Ready {
+        /// Bytes available (read) or 0.
+        nbytes: u64,
+        /// The other end is closed.
+        hangup: bool,
+    },
+    /// This descriptor cannot be waited on.
+    Error(Errno),
+}
+
+/// Waiting and yielding: the only way the core blocks.
+pub trait WasiSched: Send + Sync + Debug {
+    /// Waits until one of `fds` is ready or `timeout` nanoseconds pass (`None`: no limit).
+    /// With no descriptors it sleeps for `timeout`. Returns one state per descriptor; it may
+    /// return early with none ready (for example after a signal), and the caller waits again.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` if the scheduler cannot wait; `Inval` for no descriptors and no timeout.
+    fn poll(&self, fds: &[(&dyn WasiFile, Interest)], timeout: Option<u64>) -> Result<Vec<FdState>, Errno>;
+
+    /// Lets other threads run (`sched_yield`).
+    fn yield_now(&self) {}
+}
+
+/// A scheduler for a context given none: every wait fails with `Notsup` (deny by default).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoSched;
+
+impl WasiSched for NoSched {
+    fn poll(&self, _fds: &[(&dyn WasiFile, Interest)], _timeout: Option<u64>) -> Result<Vec<FdState>, Errno> {
         Err(Errno::Notsup)
     }
 }

@@ -4,7 +4,7 @@
 //! Every method has a default that refuses, so a backend implements only what it supports.
 
 use crate::path::Component;
-use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Whence};
+use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};
 use std::any::Any;
 use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
@@ -15,6 +15,9 @@ use std::sync::Arc;
 /// Methods take `&self`: one object may be shared by several descriptors and, later, by
 /// several guest threads.
 pub trait WasiFile: Send + Sync + Debug {
+    /// The backend object, so that a backend's scheduler can find its own files.
+    fn as_any(&self) -> &dyn Any;
+
     /// What kind of file this is.
     ///
     /// # Errors
@@ -146,6 +149,43 @@ pub trait WasiFile: Send + Sync + Debug {
     /// None by default; `Io` from the backend.
     fn datasync(&self) -> Result<(), Errno> {
         Ok(())
+    }
+
+    /// Accepts a connection on a listening socket; `nonblock` sets `NONBLOCK` on the new one.
+    ///
+    /// # Errors
+    ///
+    /// `Notsock` by default; `Again` when non-blocking and none is pending; `Inval` if not
+    /// listening.
+    fn sock_accept(&self, _nonblock: bool) -> Result<Arc<dyn WasiFile>, Errno> {
+        Err(Errno::Notsock)
+    }
+
+    /// Receives into the buffers (`recvmsg`), with `RECV_PEEK` and `RECV_WAITALL`.
+    ///
+    /// # Errors
+    ///
+    /// `Notsock` by default; `Again`, `Connreset`… from the backend.
+    fn sock_recv(&self, _bufs: &mut [IoSliceMut<'_>], _flags: Riflags) -> Result<(usize, Roflags), Errno> {
+        Err(Errno::Notsock)
+    }
+
+    /// Sends the buffers (`sendmsg`), never raising `SIGPIPE`.
+    ///
+    /// # Errors
+    ///
+    /// `Notsock` by default; `Pipe`, `Again`… from the backend.
+    fn sock_send(&self, _bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
+        Err(Errno::Notsock)
+    }
+
+    /// Shuts down one or both directions.
+    ///
+    /// # Errors
+    ///
+    /// `Notsock` by default; `Notconn`.
+    fn sock_shutdown(&self, _how: Sdflags) -> Result<(), Errno> {
+        Err(Errno::Notsock)
     }
 }
 
@@ -372,6 +412,10 @@ pub trait WasiDir: Send + Sync + Debug {
 pub struct NullFile;
 
 impl WasiFile for NullFile {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
     fn filetype(&self) -> Result<Filetype, Errno> {
         Ok(Filetype::CharacterDevice)
     }

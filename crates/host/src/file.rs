@@ -1,43 +1,77 @@
 //! Host files: anything with a file descriptor (regular files, pipes, terminals, sockets).
 
 use crate::errno::{from_host, retry};
-use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Whence};
+use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};
 use lucent_core::fs::{SetTime, WasiFile};
+use rustix::event::{PollFd, PollFlags};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, OFlags, SeekFrom};
+use rustix::net::{RecvFlags, SendFlags, Shutdown, SocketFlags};
+use std::any::Any;
 use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A host file descriptor, owned (`OwnedFd`) or borrowed for the life of the process (the
 /// standard streams).
 #[derive(Debug)]
 pub struct HostFile<F = OwnedFd> {
     fd: F,
-    /// Shared with the host process (standard streams): its flags are not ours to change.
+    /// Shared with the host process (standard streams): its open-file flags are not ours to
+    /// change, so `NONBLOCK` is emulated (a zero-timeout `poll` before each read or write).
     shared: bool,
+    /// The emulated `NONBLOCK` of a shared descriptor.
+    nonblock: AtomicBool,
 }
 
 impl HostFile<OwnedFd> {
-    /// Wraps an open file descriptor the guest may use as its own.
+    /// Wraps an open file descriptor the guest may use as its own (a file, a pipe, a socket,
+    /// a listening socket).
     pub fn new(fd: OwnedFd) -> Self {
-        HostFile { fd, shared: false }
+        HostFile { fd, shared: false, nonblock: AtomicBool::new(false) }
     }
 }
 
 impl HostFile<BorrowedFd<'static>> {
+    fn shared(fd: BorrowedFd<'static>) -> Self {
+        HostFile { fd, shared: true, nonblock: AtomicBool::new(false) }
+    }
+
     /// The host process's standard input.
     pub fn stdin() -> Self {
-        HostFile { fd: rustix::stdio::stdin(), shared: true }
+        Self::shared(rustix::stdio::stdin())
     }
 
     /// The host process's standard output.
     pub fn stdout() -> Self {
-        HostFile { fd: rustix::stdio::stdout(), shared: true }
+        Self::shared(rustix::stdio::stdout())
     }
 
     /// The host process's standard error.
     pub fn stderr() -> Self {
-        HostFile { fd: rustix::stdio::stderr(), shared: true }
+        Self::shared(rustix::stdio::stderr())
+    }
+}
+
+impl<F: AsFd> HostFile<F> {
+    /// The descriptor, for the scheduler.
+    pub(crate) fn borrow_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// For a shared descriptor in emulated non-blocking mode: `Again` unless `flags` is ready.
+    fn would_block(&self, flags: PollFlags) -> Result<(), Errno> {
+        if !self.shared || !self.nonblock.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut fds = [PollFd::new(&self.fd, flags)];
+        let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+        match rustix::event::poll(&mut fds, Some(&zero)) {
+            Ok(0) => Err(Errno::Again),
+            Ok(_) => Ok(()),
+            Err(e) => Err(from_host(e)),
+        }
     }
 }
 
@@ -95,19 +129,38 @@ pub(crate) fn fdflags(fd: BorrowedFd<'_>) -> Result<Fdflags, Errno> {
     Ok(out)
 }
 
-impl<F: AsFd + Send + Sync + Debug> WasiFile for HostFile<F> {
+impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
     fn filetype(&self) -> Result<Filetype, Errno> {
         let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
-        Ok(filetype(FileType::from_raw_mode(stat.st_mode)))
+        Ok(match FileType::from_raw_mode(stat.st_mode) {
+            FileType::Socket => match rustix::net::sockopt::socket_type(&self.fd) {
+                Ok(rustix::net::SocketType::DGRAM) => Filetype::SocketDgram,
+                _ => Filetype::SocketStream,
+            },
+            other => filetype(other),
+        })
     }
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {
-        fdflags(self.fd.as_fd())
+        let mut flags = fdflags(self.fd.as_fd())?;
+        if self.shared && self.nonblock.load(Ordering::Relaxed) {
+            flags |= Fdflags::NONBLOCK;
+        }
+        Ok(flags)
     }
 
     fn set_fdflags(&self, flags: Fdflags) -> Result<(), Errno> {
         if self.shared {
-            return Err(Errno::Notsup);
+            // Only NONBLOCK, and only as an emulation: the open file is the host's.
+            if (flags ^ fdflags(self.fd.as_fd())?).contains(Fdflags::APPEND) {
+                return Err(Errno::Notsup);
+            }
+            self.nonblock.store(flags.contains(Fdflags::NONBLOCK), Ordering::Relaxed);
+            return Ok(());
         }
         let changeable = OFlags::APPEND | OFlags::NONBLOCK;
         let current = rustix::fs::fcntl_getfl(&self.fd).map_err(from_host)?;
@@ -116,10 +169,12 @@ impl<F: AsFd + Send + Sync + Debug> WasiFile for HostFile<F> {
     }
 
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
+        self.would_block(PollFlags::IN)?;
         retry(|| rustix::io::readv(&self.fd, bufs))
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
+        self.would_block(PollFlags::OUT)?;
         retry(|| rustix::io::writev(&self.fd, bufs))
     }
 
@@ -175,5 +230,46 @@ impl<F: AsFd + Send + Sync + Debug> WasiFile for HostFile<F> {
 
     fn datasync(&self) -> Result<(), Errno> {
         retry(|| rustix::fs::fdatasync(&self.fd))
+    }
+
+    fn sock_accept(&self, nonblock: bool) -> Result<Arc<dyn WasiFile>, Errno> {
+        let mut flags = SocketFlags::CLOEXEC;
+        if nonblock {
+            flags |= SocketFlags::NONBLOCK;
+        }
+        let fd = retry(|| rustix::net::accept_with(&self.fd, flags))?;
+        Ok(Arc::new(HostFile::new(fd)))
+    }
+
+    fn sock_recv(&self, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(usize, Roflags), Errno> {
+        let mut host = RecvFlags::empty();
+        if flags.contains(Riflags::RECV_PEEK) {
+            host |= RecvFlags::PEEK;
+        }
+        if flags.contains(Riflags::RECV_WAITALL) {
+            host |= RecvFlags::WAITALL;
+        }
+        let mut control = rustix::net::RecvAncillaryBuffer::default();
+        let got = retry(|| rustix::net::recvmsg(&self.fd, bufs, &mut control, host))?;
+        let mut out = Roflags::empty();
+        if got.flags.contains(rustix::net::ReturnFlags::TRUNC) {
+            out |= Roflags::RECV_DATA_TRUNCATED;
+        }
+        Ok((got.bytes, out))
+    }
+
+    fn sock_send(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
+        let mut control = rustix::net::SendAncillaryBuffer::default();
+        retry(|| rustix::net::sendmsg(&self.fd, bufs, &mut control, SendFlags::NOSIGNAL))
+    }
+
+    fn sock_shutdown(&self, how: Sdflags) -> Result<(), Errno> {
+        let how = match (how.contains(Sdflags::RD), how.contains(Sdflags::WR)) {
+            (true, true) => Shutdown::Both,
+            (true, false) => Shutdown::Read,
+            (false, true) => Shutdown::Write,
+            (false, false) => return Err(Errno::Inval),
+        };
+        rustix::net::shutdown(&self.fd, how).map_err(from_host)
     }
 }

@@ -17,21 +17,24 @@ mod clocks;
 mod dir;
 pub mod errno;
 mod file;
+mod sched;
 mod stat;
 
 pub use clocks::{HostClocks, HostRandom};
 pub use dir::HostDir;
 pub use file::HostFile;
+pub use sched::HostSched;
 
 use lucent_core::WasiCtxBuilder;
 use std::sync::Arc;
 
-/// A context builder with the host's clocks and randomness, and the host process's standard
-/// streams. Arguments, environment and preopens stay empty.
+/// A context builder with the host's clocks, randomness and scheduler, and the host process's
+/// standard streams. Arguments, environment and preopens stay empty.
 pub fn host_builder() -> WasiCtxBuilder {
     WasiCtxBuilder::new()
         .clocks(Arc::new(HostClocks))
         .random(Box::new(HostRandom))
+        .sched(Arc::new(HostSched))
         .stdin(Arc::new(HostFile::stdin()))
         .stdout(Arc::new(HostFile::stdout()))
         .stderr(Arc::new(HostFile::stderr()))

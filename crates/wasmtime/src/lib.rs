@@ -114,7 +114,6 @@ macro_rules! register_common {
             path_symlink(old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32);
             path_unlink_file(fd: u32, path: u32, path_len: u32);
             poll_oneoff(input: u32, out: u32, nsubscriptions: u32, nevents: u32);
-            proc_raise(sig: u32);
             sched_yield();
             random_get(buf: u32, buf_len: u32);
             sock_recv(fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32, ro_datalen: u32, ro_flags: u32);
@@ -124,8 +123,8 @@ macro_rules! register_common {
     };
 }
 
-/// Registers `proc_exit`, which unwinds instead of returning.
-fn register_proc_exit<T: 'static>(
+/// Registers `proc_exit` and `proc_raise`, which may unwind instead of returning.
+fn register_proc<T: 'static>(
     linker: &mut Linker<T>,
     module: &str,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
@@ -136,6 +135,19 @@ fn register_proc_exit<T: 'static>(
             trace::line("proc_exit", &[("rval", u64::from(rval))], &GuestMemory::new(&mut []), None);
         }
         Err(policy::exit(exit))
+    })?;
+    linker.func_wrap(module, "proc_raise", move |mut caller: Caller<'_, T>, sig: u32| -> wasmtime::Result<i32> {
+        let outcome = lucent_core::preview1::proc_raise(get(caller.data_mut()), &mut GuestMemory::new(&mut []), sig);
+        if trace::enabled() {
+            let result = outcome.map(drop);
+            let shown = if matches!(outcome, Ok(Some(_))) { None } else { Some(result) };
+            trace::line("proc_raise", &[("sig", u64::from(sig))], &GuestMemory::new(&mut []), shown);
+        }
+        match outcome {
+            Ok(Some(exit)) => Err(policy::exit(exit)),
+            Ok(None) => policy::errno_result(Ok(())),
+            Err(errno) => policy::errno_result(Err(errno)),
+        }
     })?;
     Ok(())
 }
@@ -155,9 +167,9 @@ pub fn add_to_linker<T: 'static>(
     register! { linker, get, preview1, preview1;
         sock_accept(fd: u32, flags: u32, opened_fd: u32);
     }
-    register_proc_exit(linker, preview1, get)?;
+    register_proc(linker, preview1, get)?;
     register_common!(linker, get, preview0, preview0);
-    register_proc_exit(linker, preview0, get)?;
+    register_proc(linker, preview0, get)?;
     Ok(())
 }
 

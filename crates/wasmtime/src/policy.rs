@@ -3,8 +3,8 @@
 //! * A hostcall that fails returns its errno to the guest; this includes bad guest pointers
 //!   (`Fault`), misaligned pointers and invalid enum or flag values (`Inval`). The guest keeps
 //!   running and can handle the error, as with a POSIX `EFAULT`.
-//! * `proc_exit` unwinds the instance with an [`Exit`] error, which the embedder (the CLI)
-//!   turns into the exit status.
+//! * `proc_exit`, and `proc_raise` with a signal whose default action terminates, unwind the
+//!   instance with an [`Exit`] error, which the embedder (the CLI) turns into the exit status.
 //! * Nothing else a guest does makes a hostcall trap.
 
 use lucent_abi::Errno;

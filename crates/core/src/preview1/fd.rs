@@ -17,7 +17,7 @@ pub const MAX_IOVS: u32 = 1024;
 
 /// Reads and checks an iovec list: at most [`MAX_IOVS`] entries whose lengths add up to at
 /// most `u32::MAX` (the count must fit the guest's `size` result).
-fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<Vec<Region>> {
+pub(super) fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<Vec<Region>> {
     if iovs_len > MAX_IOVS {
         return Err(Errno::Inval);
     }
@@ -29,7 +29,7 @@ fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<Vec<Region>
 /// Reads straight into the guest's buffers with `read` (`readv` or `preadv`). Buffers that
 /// overlap cannot be lent out together; then only the first non-empty one is filled (a short
 /// read, which callers must handle anyway).
-fn read_into(
+pub(super) fn read_into(
     mem: &mut GuestMemory<'_>,
     regions: &[Region],
     read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<usize>,
@@ -44,7 +44,7 @@ fn read_into(
 }
 
 /// Lends the guest's buffers to `write` (`writev` or `pwritev`) without copying them.
-fn write_from(
+pub(super) fn write_from(
     mem: &GuestMemory<'_>,
     regions: &[Region],
     write: impl FnOnce(&[IoSlice<'_>]) -> Result<usize>,

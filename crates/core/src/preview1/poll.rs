@@ -2,17 +2,127 @@
 
 use super::Result;
 use crate::WasiCtx;
-use lucent_abi::{Errno, Event, GuestMemory, GuestPtr, Subscription};
+use crate::env::{FdState, Interest};
+use crate::table::Descriptor;
+use lucent_abi::{
+    Clockid, Errno, Event, Eventrwflags, Eventtype, GuestMemory, GuestPtr, Rights, Subclockflags, Subscription,
+    SubscriptionKind,
+};
+use std::sync::Arc;
 
 /// Most subscriptions accepted in one `poll_oneoff` call.
 pub const MAX_SUBSCRIPTIONS: u32 = 4096;
 
-/// Waits for the subscriptions (already decoded from either ABI). Not implemented yet.
-pub(crate) fn poll(_ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<Vec<Event>> {
+/// An event with no payload.
+fn event(userdata: u64, kind: Eventtype, error: Errno) -> Event {
+    Event { userdata, error, kind, nbytes: 0, flags: Eventrwflags::empty() }
+}
+
+/// A clock subscription as a time to wait on the monotonic clock.
+struct Timer {
+    userdata: u64,
+    /// Monotonic time at which it fires.
+    deadline: u64,
+}
+
+/// Nanoseconds from `now` on clock `id` until `timeout` (absolute) or `timeout` itself
+/// (relative). Timeouts on the CPU-time clocks count wall time: a guest waiting uses no CPU,
+/// so a CPU-time deadline would otherwise never come.
+fn until(ctx: &WasiCtx, id: Clockid, timeout: u64, precision: u64, flags: Subclockflags) -> Result<u64> {
+    // Whether the clock exists at all, checked even for relative timeouts.
+    let now = ctx.clocks.now(id, precision)?;
+    Ok(if flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME) { timeout.saturating_sub(now) } else { timeout })
+}
+
+/// Waits for the subscriptions (already decoded from either ABI) and returns the events: the
+/// descriptors that are ready, or, if none is before the first timer fires, the timers that
+/// fired. A subscription that cannot be waited on (bad descriptor, missing right, unknown
+/// clock) gets an event carrying its error, and the call returns at once.
+pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<Vec<Event>> {
     if subscriptions.is_empty() {
         return Err(Errno::Inval);
     }
-    Err(Errno::Nosys)
+    let mut events = Vec::new();
+    let mut timers = Vec::new();
+    let mut waits: Vec<(u64, Eventtype, Arc<Descriptor>, Interest)> = Vec::new();
+    let start = if subscriptions.iter().any(|s| matches!(s.kind, SubscriptionKind::Clock { .. })) {
+        Some(ctx.clocks.now(Clockid::Monotonic, 0)?)
+    } else {
+        None
+    };
+    for sub in subscriptions {
+        match sub.kind {
+            SubscriptionKind::Clock { id, timeout, precision, flags } => {
+                match until(ctx, id, timeout, precision, flags) {
+                    Ok(wait) => timers.push(Timer {
+                        userdata: sub.userdata,
+                        deadline: start.unwrap_or(0).saturating_add(wait),
+                    }),
+                    Err(e) => events.push(event(sub.userdata, Eventtype::Clock, e)),
+                }
+            }
+            SubscriptionKind::FdRead { fd } | SubscriptionKind::FdWrite { fd } => {
+                let (kind, interest) = match sub.kind {
+                    SubscriptionKind::FdRead { .. } => (Eventtype::FdRead, Interest::Read),
+                    _ => (Eventtype::FdWrite, Interest::Write),
+                };
+                let desc = ctx.table.get(fd).and_then(|d| {
+                    d.require(Rights::POLL_FD_READWRITE)?.file()?;
+                    Ok(d)
+                });
+                match desc {
+                    Ok(desc) => waits.push((sub.userdata, kind, desc, interest)),
+                    Err(e) => events.push(event(sub.userdata, kind, e)),
+                }
+            }
+        }
+    }
+    loop {
+        let now = match start {
+            Some(_) => ctx.clocks.now(Clockid::Monotonic, 0)?,
+            None => 0,
+        };
+        // Errors are reported at once; otherwise wait until the first timer.
+        let timeout = if events.is_empty() {
+            timers.iter().map(|t| t.deadline.saturating_sub(now)).min()
+        } else {
+            Some(0)
+        };
+        if waits.is_empty() && timeout == Some(0) && !events.is_empty() {
+            break;
+        }
+        let fds: Vec<(&dyn crate::fs::WasiFile, Interest)> = waits
+            .iter()
+            .filter_map(|(_, _, desc, interest)| desc.file().ok().map(|f| (f.as_ref(), *interest)))
+            .collect();
+        let states = ctx.sched.poll(&fds, timeout)?;
+        for ((userdata, kind, _, _), state) in waits.iter().zip(states) {
+            match state {
+                FdState::Pending => {}
+                FdState::Ready { nbytes, hangup } => {
+                    let flags = if hangup { Eventrwflags::FD_READWRITE_HANGUP } else { Eventrwflags::empty() };
+                    events.push(Event { userdata: *userdata, error: Errno::Success, kind: *kind, nbytes, flags });
+                }
+                FdState::Error(e) => events.push(event(*userdata, *kind, e)),
+            }
+        }
+        if !events.is_empty() {
+            break;
+        }
+        if start.is_some() {
+            let now = ctx.clocks.now(Clockid::Monotonic, 0)?;
+            let fired: Vec<Event> = timers
+                .iter()
+                .filter(|t| t.deadline <= now)
+                .map(|t| event(t.userdata, Eventtype::Clock, Errno::Success))
+                .collect();
+            if !fired.is_empty() {
+                events = fired;
+                break;
+            }
+        }
+    }
+    Ok(events)
 }
 
 /// Decodes `n` subscriptions of layout `S`, polls, and writes the events.
@@ -25,24 +135,35 @@ pub(crate) fn poll_with<S: lucent_abi::GuestType>(
     nevents: u32,
     convert: impl Fn(S) -> Subscription,
 ) -> Result {
-    if n > MAX_SUBSCRIPTIONS {
+    if n == 0 || n > MAX_SUBSCRIPTIONS {
         return Err(Errno::Inval);
     }
     let subscriptions: Vec<Subscription> =
         mem.read_array(GuestPtr::<S>::new(input), n)?.into_iter().map(convert).collect();
-    let events = poll(ctx, &subscriptions)?;
+    // The events array has room for one event per subscription; check it before waiting.
     let out = GuestPtr::<Event>::new(out);
+    mem.check(out.element(n - 1)?)?;
+    mem.check(out)?;
+    mem.check(GuestPtr::<u32>::new(nevents))?;
+    let events = poll(ctx, &subscriptions)?;
     for (i, event) in events.iter().enumerate() {
         mem.write(out.element(super::guest_size(i)?)?, event)?;
     }
     super::put(mem, nevents, super::guest_size(events.len())?)
 }
 
-/// `poll_oneoff(in, out, nsubscriptions) -> nevents`: not implemented yet.
+/// `poll_oneoff(in, out, nsubscriptions) -> nevents`: waits for clocks and descriptors.
+///
+/// Every clock can be waited on, relative or absolute (`SUBSCRIPTION_CLOCK_ABSTIME`); timeouts
+/// on the CPU-time clocks count wall time. Descriptor subscriptions need `POLL_FD_READWRITE`.
+/// `nbytes` is what a read would get where the host can tell (pipes, sockets, terminals;
+/// the bytes left for a regular file), and the hang-up flag is set when the peer closed.
 ///
 /// # Errors
 ///
-/// `Inval` for zero subscriptions; `Nosys` otherwise.
+/// `Inval` for no subscriptions or more than [`MAX_SUBSCRIPTIONS`]; `Fault` / `Inval` for
+/// the arrays; `Notsup` without a scheduler or clocks. Errors of one subscription are reported
+/// in its event instead.
 pub fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, input: u32, out: u32, n: u32, nevents: u32) -> Result {
     poll_with::<Subscription>(ctx, mem, input, out, n, nevents, |s| s)
 }

@@ -1,11 +1,12 @@
 //! `proc_*` and `sched_yield`.
 
-use super::Result;
+use super::{Result, narrow};
 use crate::WasiCtx;
-use lucent_abi::{Errno, GuestMemory};
+use lucent_abi::{GuestMemory, Signal};
 
-/// The guest asked to end with this exit code (`proc_exit`). The engine binding turns it into
-/// an unwinding of the instance, and the runner into the process's exit status.
+/// The guest asked to end with this exit code (`proc_exit`, or a signal whose default action
+/// ends the process). The engine binding turns it into an unwinding of the instance, and the
+/// runner into the process's exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exit(pub u32);
 
@@ -22,20 +23,53 @@ pub fn proc_exit(_ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, rval: u32) -> E
     Exit(rval)
 }
 
-/// `proc_raise(sig)`: not implemented yet.
+/// What raising a signal does to the instance: POSIX's default action, since a WASI guest
+/// cannot install handlers.
 ///
-/// # Errors
-///
-/// `Nosys`.
-pub fn proc_raise(_ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, _sig: u32) -> Result {
-    Err(Errno::Nosys)
+/// * `none`: nothing (it only checks that the signal number is valid);
+/// * `chld`, `cont`, `urg`, `winch` (default "ignore"): nothing;
+/// * `stop`, `tstp`, `ttin`, `ttou` (default "stop"): nothing, as there is no job control;
+/// * every other signal (default "terminate" or "core dump"): the instance ends as a process
+///   killed by that signal would, with exit status 128 + the signal's number.
+pub fn signal_action(signal: Signal) -> Option<Exit> {
+    use Signal::*;
+    match signal {
+        None | Chld | Cont | Urg | Winch | Stop | Tstp | Ttin | Ttou => Option::None,
+        other => Some(Exit(128 + u32::from(other.raw()))),
+    }
 }
 
-/// `sched_yield()`: not implemented yet.
+/// `proc_raise(sig)`: applies the signal's default action (see [`signal_action`]); `Ok(None)`
+/// means the guest goes on, `Ok(Some(exit))` that the instance ends.
 ///
 /// # Errors
 ///
-/// `Nosys`.
-pub fn sched_yield(_ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>) -> Result {
-    Err(Errno::Nosys)
+/// `Inval` for an unknown signal.
+pub fn proc_raise(_ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, sig: u32) -> Result<Option<Exit>> {
+    Ok(signal_action(Signal::from_guest(narrow(sig)?)?))
+}
+
+/// `sched_yield()`: lets other threads run.
+///
+/// # Errors
+///
+/// None.
+pub fn sched_yield(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>) -> Result {
+    ctx.sched.yield_now();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_actions() {
+        assert_eq!(signal_action(Signal::None), None);
+        assert_eq!(signal_action(Signal::Winch), None);
+        assert_eq!(signal_action(Signal::Tstp), None);
+        assert_eq!(signal_action(Signal::Term), Some(Exit(143)));
+        assert_eq!(signal_action(Signal::Kill), Some(Exit(137)));
+        assert_eq!(signal_action(Signal::Abrt), Some(Exit(134)));
+    }
 }
