@@ -1,7 +1,7 @@
 ;; Every function of wasi_snapshot_preview1 (46) and of wasi_unstable (45: no sock_accept)
 ;; imported with its exact witx signature (u64/s64 parameters as i64, one i32 result pointer
 ;; per result value): the module must instantiate. Then a few calls through both ABIs:
-;; unimplemented functions are nosys (52), poll_oneoff with no subscriptions is inval (28), and
+;; every function is implemented (a closed fd is badf), poll_oneoff with no subscriptions is inval (28), and
 ;; the two ABIs' fd_seek number `whence` differently (preview1 end = 2, wasi_unstable set = 2).
 ;; Fixture: `file.txt` = "hello world" in the preopen (fd 3).
 ;; Each failed check exits with its id; success exits 0.
@@ -114,7 +114,7 @@
     (call $check (call $p1_path_create_directory (i32.const 99) (i32.const 32) (i32.const 7)) (i32.const 8) (i32.const 4))
     (call $check (call $p1_fd_filestat_get (i32.const 99) (i32.const 1024)) (i32.const 8) (i32.const 5))
     (call $check (call $p1_fd_renumber (i32.const 99) (i32.const 10)) (i32.const 8) (i32.const 6))
-    (call $check (call $p1_proc_raise (i32.const 28)) (i32.const 0) (i32.const 7))
+    (call $check (call $p1_proc_raise (i32.const 27)) (i32.const 0) (i32.const 7))
     (call $check (call $p1_sock_shutdown (i32.const 99) (i32.const 3)) (i32.const 8) (i32.const 8))
     ;; ... and in wasi_unstable
     (call $check (call $p0_fd_readdir (i32.const 99) (i32.const 1024) (i32.const 256) (i64.const 0) (i32.const 128)) (i32.const 8) (i32.const 10))
