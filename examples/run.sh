@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the `lucent` runner and the example programs from source, runs each example, and
 # checks what it printed and the files it left. Needs clang with wasi-libc (Debian: clang lld
-# wasi-libc libclang-rt-dev-wasm32) and `rustup target add wasm32-wasip1`.
+# wasi-libc libclang-rt-dev-wasm32), curl, and `rustup target add wasm32-wasip1`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +45,20 @@ printf 'four five\n' > "$work/data/b.txt"
 "$lucent" --dir "$work/data::." "$out/rust-files.wasm" a.txt b.txt missing.txt
 [[ "$(cat "$work/data/counts.txt")" == $'a.txt: 3 words\nb.txt: 2 words\nmissing.txt: No such file or directory (os error 44)' ]] \
     || fail "rust-files: counts.txt"
+
+echo "== httpd (C, sockets)"
+mkdir "$work/site"
+printf '<h1>Lucent</h1>\n' > "$work/site/index.html"
+"$lucent" --dir "$work/site::.:ro" --tcplisten 127.0.0.1:0 "$out/httpd.wasm" 4 3 2> "$work/httpd.log" &
+server=$!
+for _ in $(seq 50); do grep -q "listening on" "$work/httpd.log" 2>/dev/null && break; sleep 0.1; done
+port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/httpd.log" | cut -d: -f2)
+page=$(curl -s "http://127.0.0.1:$port/index.html")
+missing=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/missing.html")
+escape=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/../outside.txt")
+wait "$server"
+cat "$work/httpd.log"
+[[ "$page" == "<h1>Lucent</h1>" && "$missing" == 404 && "$escape" == 403 ]] || fail "httpd: $page $missing $escape"
 
 [[ "$(cat "$work/outside.txt")" == "secret" ]] || fail "outside.txt changed"
 echo "== all examples ran"
