@@ -30,6 +30,13 @@ impl WasiCtx {
     pub fn table(&self) -> &Arc<FdTable> {
         &self.table
     }
+
+    /// Marks the start of guest execution on the calling thread: the guest's CPU-time clocks
+    /// count from here, so time the host spent before (compiling, instantiating) is not the
+    /// guest's. Call it right before `_start` or `_initialize`.
+    pub fn start_clocks(&self) {
+        self.clocks.start();
+    }
 }
 
 /// An error found when building a context.

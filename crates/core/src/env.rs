@@ -20,6 +20,10 @@ pub trait WasiClocks: Send + Sync + Debug {
     ///
     /// `Notsup` for a clock this source does not provide; `Overflow` if the time does not fit.
     fn now(&self, id: Clockid, precision: u64) -> Result<u64, Errno>;
+
+    /// The instance starts running guest code on the calling thread: CPU-time clocks count
+    /// from here. Embedders call it through [`crate::WasiCtx::start_clocks`].
+    fn start(&self) {}
 }
 
 /// A source of random bytes for `random_get`.

@@ -17,6 +17,7 @@
 
 #![cfg_attr(not(test), warn(clippy::indexing_slicing, clippy::unwrap_used, clippy::cast_possible_truncation))]
 
+pub mod clocks;
 mod ctx;
 pub mod env;
 pub mod fs;

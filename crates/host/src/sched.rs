@@ -79,7 +79,8 @@ impl WasiSched for HostSched {
                 continue;
             }
             let flags = match interest {
-                Interest::Read => PollFlags::IN,
+                // RDHUP: the peer closed its end (Linux raises HUP only when both are shut).
+                Interest::Read => PollFlags::IN | PollFlags::RDHUP,
                 Interest::Write => PollFlags::OUT,
             };
             polled.push((i, PollFd::from_borrowed_fd(fd, flags)));
@@ -107,7 +108,7 @@ impl WasiSched for HostSched {
             let state = if revents.contains(PollFlags::NVAL) {
                 FdState::Error(Errno::Badf)
             } else {
-                let hangup = revents.intersects(PollFlags::HUP | PollFlags::ERR);
+                let hangup = revents.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::RDHUP);
                 let nbytes = if revents.contains(PollFlags::IN) {
                     rustix::io::ioctl_fionread(pollfd).unwrap_or(0)
                 } else {

@@ -10,12 +10,14 @@ use lucent_abi::{Errno, Fdflags, GuestMemory, GuestPtr, Riflags, Rights, Sdflags
 /// Rights of an accepted connection.
 pub const CONNECTION_RIGHTS: Rights = Rights::SOCKET.difference(Rights::SOCK_ACCEPT);
 
-/// `sock_accept(fd, flags) -> fd`: accepts a connection; `flags` may hold `NONBLOCK`.
+/// `sock_accept(fd, flags) -> fd`: accepts a connection. `flags` are the new descriptor's
+/// flags (only `NONBLOCK`), as with `accept4`: they do not make this call non-blocking.
 ///
 /// # Errors
 ///
 /// `Badf`; `Notcapable` without `SOCK_ACCEPT`; `Inval` for flags other than `NONBLOCK`;
-/// `Again` on a non-blocking listener with nothing pending; `Notsock`; `Nfile`.
+/// `Again` when the listener itself is non-blocking (`fd_fdstat_set_flags`) and nothing is
+/// pending; `Notsock`; `Nfile`.
 pub fn sock_accept(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, out: u32) -> Result {
     let flags = Fdflags::from_guest(narrow(flags)?)?;
     if !(flags - Fdflags::NONBLOCK).is_empty() {
