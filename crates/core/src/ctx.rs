@@ -108,7 +108,10 @@ pub const PREOPEN_RIGHTS: FdRights = FdRights::new(Rights::DIRECTORY, Rights::DI
 
 /// Rights of a listening socket handed to the guest.
 pub const LISTENER_RIGHTS: FdRights = FdRights::new(
-    Rights::SOCK_ACCEPT.union(Rights::POLL_FD_READWRITE).union(Rights::FD_FDSTAT_SET_FLAGS).union(Rights::FD_FILESTAT_GET),
+    Rights::SOCK_ACCEPT
+        .union(Rights::POLL_FD_READWRITE)
+        .union(Rights::FD_FDSTAT_SET_FLAGS)
+        .union(Rights::FD_FILESTAT_GET),
     Rights::SOCKET,
 );
 

@@ -5,17 +5,32 @@ use lucent_abi::{Clockid, Errno};
 use lucent_core::env::{RandomSource, WasiClocks};
 use rustix::time::{ClockId, Timespec};
 
-/// The host's clocks (`clock_gettime`). The CPU-time clocks are the host process's and
-/// thread's for now.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct HostClocks;
+/// The host's clocks (`clock_gettime`).
+///
+/// The CPU-time clocks measure the guest, not the host process: both read the CPU time of the
+/// host thread running the instance, counted from [`WasiClocks::start`] (called right before
+/// the guest starts), so time the host spends before it, and other instances on other
+/// threads, are not counted. An instance runs on one host thread; a guest thread (a later
+/// issue) will have a context of its own.
+#[derive(Debug, Default)]
+pub struct HostClocks {
+    /// Thread CPU time at `start`, in nanoseconds.
+    cpu_start: std::sync::atomic::AtomicU64,
+}
+
+impl HostClocks {
+    /// Host clocks whose CPU-time clocks count from the thread's start until `start` is called.
+    pub fn new() -> Self {
+        HostClocks::default()
+    }
+}
 
 fn host_clock(id: Clockid) -> ClockId {
     match id {
         Clockid::Realtime => ClockId::Realtime,
         Clockid::Monotonic => ClockId::Monotonic,
-        Clockid::ProcessCputimeId => ClockId::ProcessCPUTime,
-        Clockid::ThreadCputimeId => ClockId::ThreadCPUTime,
+        // The instance's CPU time is that of the thread running it (see `HostClocks`).
+        Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => ClockId::ThreadCPUTime,
     }
 }
 
@@ -31,7 +46,19 @@ impl WasiClocks for HostClocks {
     }
 
     fn now(&self, id: Clockid, _precision: u64) -> Result<u64, Errno> {
-        nanos(rustix::time::clock_gettime(host_clock(id)))
+        let now = nanos(rustix::time::clock_gettime(host_clock(id)))?;
+        Ok(match id {
+            Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => {
+                now.saturating_sub(self.cpu_start.load(std::sync::atomic::Ordering::Relaxed))
+            }
+            Clockid::Realtime | Clockid::Monotonic => now,
+        })
+    }
+
+    fn start(&self) {
+        if let Ok(now) = nanos(rustix::time::clock_gettime(ClockId::ThreadCPUTime)) {
+            self.cpu_start.store(now, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 

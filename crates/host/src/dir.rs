@@ -25,6 +25,8 @@ pub struct HostDir {
     /// The entries as read at the last `read_dir` from cookie 0; a cookie is an index into it,
     /// so cookies stay valid across calls and a listing costs one pass over the directory.
     listing: Mutex<Vec<DirEntry>>,
+    /// List entries sorted by name (deterministic runs), rather than in the host's order.
+    sorted: bool,
 }
 
 impl HostDir {
@@ -40,7 +42,28 @@ impl HostDir {
     }
 
     fn from_fd(fd: OwnedFd) -> Self {
-        HostDir { fd, listing: Mutex::default() }
+        HostDir { fd, listing: Mutex::default(), sorted: false }
+    }
+
+    /// Lists entries sorted by name, here and in every directory opened beneath, instead of in
+    /// the host filesystem's order (for reproducible runs).
+    pub fn with_sorted_listings(mut self, sorted: bool) -> Self {
+        self.sorted = sorted;
+        self
+    }
+
+    /// A directory opened beneath this one, listing as this one does.
+    fn child(&self, fd: OwnedFd) -> HostDir {
+        HostDir::from_fd(fd).with_sorted_listings(self.sorted)
+    }
+
+    /// Wraps a freshly opened descriptor as a directory or a file.
+    fn opened(&self, fd: OwnedFd) -> Result<Opened, Errno> {
+        let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
+        Ok(match FileType::from_raw_mode(stat.st_mode) {
+            FileType::Directory => Opened::Dir(Arc::new(self.child(fd))),
+            _ => Opened::File(Arc::new(HostFile::new(fd))),
+        })
     }
 
     /// The other directory of a two-directory operation, which must be a host directory too.
@@ -61,6 +84,9 @@ impl HostDir {
                     .map_or(Filetype::Unknown, |st| filetype(FileType::from_raw_mode(st.st_mode)));
             }
             entries.push(DirEntry { name, ino: entry.ino(), filetype: kind });
+        }
+        if self.sorted {
+            entries.sort_by(|a, b| a.name.cmp(&b.name));
         }
         Ok(entries)
     }
@@ -87,27 +113,18 @@ fn open_flags(options: &OpenOptions) -> OFlags {
     flags
 }
 
-/// Wraps a freshly opened descriptor as a directory or a file.
-fn opened(fd: OwnedFd) -> Result<Opened, Errno> {
-    let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
-    Ok(match FileType::from_raw_mode(stat.st_mode) {
-        FileType::Directory => Opened::Dir(Arc::new(HostDir::from_fd(fd))),
-        _ => Opened::File(Arc::new(HostFile::new(fd))),
-    })
-}
-
 impl WasiDir for HostDir {
     fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
         // O_PATH: enough to look up further components, and works without read permission.
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
-        Ok(Arc::new(HostDir::from_fd(fd)))
+        Ok(Arc::new(self.child(fd)))
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
         let flags = open_flags(options) | OFlags::NOFOLLOW;
         let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE)))?;
-        opened(fd)
+        self.opened(fd)
     }
 
     fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
@@ -119,7 +136,7 @@ impl WasiDir for HostDir {
         // openat2 refuses a mode without O_CREAT.
         let mode = if options.create { Mode::from_raw_mode(NEW_FILE_MODE) } else { Mode::empty() };
         match rustix::fs::openat2(&self.fd, path, flags, mode, resolve) {
-            Ok(fd) => Some(opened(fd)),
+            Ok(fd) => Some(self.opened(fd)),
             // An escape attempt (`..` above this directory, an absolute symlink).
             Err(rustix::io::Errno::XDEV) => Some(Err(Errno::Perm)),
             // No openat2 on this kernel, a concurrent rename the kernel wants retried, or a

@@ -32,7 +32,7 @@ use std::sync::Arc;
 /// standard streams. Arguments, environment and preopens stay empty.
 pub fn host_builder() -> WasiCtxBuilder {
     WasiCtxBuilder::new()
-        .clocks(Arc::new(HostClocks))
+        .clocks(Arc::new(HostClocks::new()))
         .random(Box::new(HostRandom))
         .sched(Arc::new(HostSched))
         .stdin(Arc::new(HostFile::stdin()))

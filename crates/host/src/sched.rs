@@ -19,10 +19,7 @@ const NANOS: u64 = 1_000_000_000;
 pub struct HostSched;
 
 fn timespec(ns: u64) -> Timespec {
-    Timespec {
-        tv_sec: i64::try_from(ns / NANOS).unwrap_or(i64::MAX),
-        tv_nsec: i64::try_from(ns % NANOS).unwrap_or(0),
-    }
+    Timespec { tv_sec: i64::try_from(ns / NANOS).unwrap_or(i64::MAX), tv_nsec: i64::try_from(ns % NANOS).unwrap_or(0) }
 }
 
 /// The host descriptor behind a guest file, if it is one of ours.
@@ -52,7 +49,9 @@ fn regular_file_state(fd: BorrowedFd<'_>, interest: Interest) -> Option<FdState>
 
 fn sleep(ns: u64) {
     let mut left = timespec(ns);
-    while let NanosleepRelativeResult::Interrupted(rest) = rustix::thread::clock_nanosleep_relative(ClockId::Monotonic, &left) {
+    while let NanosleepRelativeResult::Interrupted(rest) =
+        rustix::thread::clock_nanosleep_relative(ClockId::Monotonic, &left)
+    {
         left = rest;
     }
 }
@@ -109,11 +108,8 @@ impl WasiSched for HostSched {
                 FdState::Error(Errno::Badf)
             } else {
                 let hangup = revents.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::RDHUP);
-                let nbytes = if revents.contains(PollFlags::IN) {
-                    rustix::io::ioctl_fionread(pollfd).unwrap_or(0)
-                } else {
-                    0
-                };
+                let nbytes =
+                    if revents.contains(PollFlags::IN) { rustix::io::ioctl_fionread(pollfd).unwrap_or(0) } else { 0 };
                 FdState::Ready { nbytes, hangup }
             };
             if let Some(slot) = states.get_mut(*i) {

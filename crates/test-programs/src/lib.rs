@@ -673,3 +673,379 @@ pub mod escape {
         expect("path_open(no follow)", link_path, e, super::errno::LOOP);
     }
 }
+
+/// Helpers for the `sock_*` guest programs: raw `sock_*` and `poll_oneoff` imports, the
+/// constants they need, and decoded results.
+pub mod sock {
+    use super::raw::Iovec;
+
+    /// Raw imports; every function returns the errno. Tests pass addresses outside memory as
+    /// pointers made from integers (`0xffff_fff0 as *mut u32`).
+    pub mod raw {
+        use super::super::raw::Iovec;
+
+        #[link(wasm_import_module = "wasi_snapshot_preview1")]
+        unsafe extern "C" {
+            pub fn sock_accept(fd: u32, flags: u32, fd_out: *mut u32) -> u16;
+            pub fn sock_recv(
+                fd: u32,
+                ri_data: *const Iovec,
+                ri_data_len: u32,
+                ri_flags: u32,
+                ro_datalen: *mut u32,
+                ro_flags: *mut u16,
+            ) -> u16;
+            pub fn sock_send(
+                fd: u32,
+                si_data: *const Iovec,
+                si_data_len: u32,
+                si_flags: u32,
+                so_datalen: *mut u32,
+            ) -> u16;
+            pub fn sock_shutdown(fd: u32, how: u32) -> u16;
+            pub fn poll_oneoff(
+                subscriptions: *const u8,
+                events: *mut u8,
+                nsubscriptions: u32,
+                nevents: *mut u32,
+            ) -> u16;
+        }
+    }
+
+    /// Errnos beyond [`crate::errno`].
+    pub mod errno {
+        pub const AGAIN: u16 = 6;
+        pub const NOTSOCK: u16 = 57;
+        pub const PIPE: u16 = 64;
+    }
+
+    /// Rights bits beyond [`crate::rights`].
+    pub mod rights {
+        pub const POLL_FD_READWRITE: u64 = 1 << 27;
+        pub const SOCK_SHUTDOWN: u64 = 1 << 28;
+        pub const SOCK_ACCEPT: u64 = 1 << 29;
+    }
+
+    /// `filetype::socket_stream`.
+    pub const SOCKET_STREAM: u8 = 6;
+    /// `riflags::recv_peek`.
+    pub const RECV_PEEK: u32 = 1;
+    /// `riflags::recv_waitall`.
+    pub const RECV_WAITALL: u32 = 2;
+    /// `sdflags::rd`.
+    pub const SHUT_RD: u32 = 1;
+    /// `sdflags::wr`.
+    pub const SHUT_WR: u32 = 2;
+    /// `eventtype::clock`.
+    pub const EVENT_CLOCK: u8 = 0;
+    /// `eventtype::fd_read`.
+    pub const EVENT_FD_READ: u8 = 1;
+    /// `eventrwflags::fd_readwrite_hangup`.
+    pub const HANGUP: u16 = 1;
+
+    /// An address outside any test program's memory.
+    pub const OUT_OF_BOUNDS: usize = 0xffff_fff0;
+
+    /// `sock_accept`; returns the new descriptor or the errno.
+    pub fn accept(fd: u32, flags: u32) -> Result<u32, u16> {
+        let mut out = 0u32;
+        // SAFETY: a pointer to a live local.
+        let e = unsafe { raw::sock_accept(fd, flags, &mut out) };
+        if e == 0 { Ok(out) } else { Err(e) }
+    }
+
+    /// `sock_recv` into `bufs` (one iovec each); returns (size, roflags) or the errno.
+    pub fn recv(fd: u32, bufs: &mut [&mut [u8]], flags: u32) -> Result<(u32, u16), u16> {
+        let iovs: Vec<Iovec> = bufs.iter_mut().map(|b| Iovec { buf: b.as_mut_ptr(), len: b.len() as u32 }).collect();
+        let (mut n, mut ro) = (0u32, 0xffffu16);
+        // SAFETY: live buffers and locals.
+        let e = unsafe { raw::sock_recv(fd, iovs.as_ptr(), iovs.len() as u32, flags, &mut n, &mut ro) };
+        if e == 0 { Ok((n, ro)) } else { Err(e) }
+    }
+
+    /// `sock_recv` into one buffer; returns the bytes received or the errno. Exits with
+    /// status 1 if the roflags are not 0.
+    pub fn recv1(fd: u32, buf: &mut [u8], flags: u32) -> Result<Vec<u8>, u16> {
+        let (n, ro) = recv(fd, &mut [&mut *buf], flags)?;
+        if ro != 0 {
+            eprintln!("sock_recv: roflags {ro}, expected 0");
+            std::process::exit(1);
+        }
+        Ok(buf[..n as usize].to_vec())
+    }
+
+    /// `sock_send` of `bufs` (one ciovec each); returns the count or the errno.
+    pub fn send(fd: u32, bufs: &[&[u8]]) -> Result<u32, u16> {
+        let iovs: Vec<Iovec> = bufs.iter().map(|b| Iovec { buf: b.as_ptr(), len: b.len() as u32 }).collect();
+        let mut n = 0u32;
+        // SAFETY: live buffers and a live local.
+        let e = unsafe { raw::sock_send(fd, iovs.as_ptr(), iovs.len() as u32, 0, &mut n) };
+        if e == 0 { Ok(n) } else { Err(e) }
+    }
+
+    /// `sock_shutdown`; returns the errno.
+    pub fn shutdown(fd: u32, how: u32) -> u16 {
+        // SAFETY: no pointers.
+        unsafe { raw::sock_shutdown(fd, how) }
+    }
+
+    /// A decoded `event`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Event {
+        pub userdata: u64,
+        pub error: u16,
+        pub kind: u8,
+        pub nbytes: u64,
+        pub flags: u16,
+    }
+
+    /// A `subscription` (48 bytes) for reading `fd`, with `userdata`: tag 1 (`fd_read`) at
+    /// byte 8, the descriptor at byte 16.
+    pub fn sub_read(userdata: u64, fd: u32) -> [u64; 6] {
+        [userdata, 1, u64::from(fd), 0, 0, 0]
+    }
+
+    /// A `subscription` for a relative timeout of `ns` on the monotonic clock, with
+    /// `userdata`: tag 0 (`clock`) at byte 8; clock id 1 at 16, the timeout at 24, precision
+    /// at 32, flags (0) at 40.
+    pub fn sub_timeout(userdata: u64, ns: u64) -> [u64; 6] {
+        [userdata, 0, 1, ns, 0, 0]
+    }
+
+    /// `poll_oneoff` over `subs`; returns the events or the errno.
+    pub fn poll(subs: &[[u64; 6]]) -> Result<Vec<Event>, u16> {
+        // An event is 32 bytes: userdata; errno (u16) at 8 and type (u8) at 10; nbytes at 16
+        // and flags (u16) at 24.
+        let mut out = vec![[0u64; 4]; subs.len()];
+        let mut n = 0u32;
+        // SAFETY: live arrays of the sizes the ABI wants and a live local.
+        let e = unsafe { raw::poll_oneoff(subs.as_ptr().cast(), out.as_mut_ptr().cast(), subs.len() as u32, &mut n) };
+        if e != 0 {
+            return Err(e);
+        }
+        Ok(out[..n as usize]
+            .iter()
+            .map(|ev| Event {
+                userdata: ev[0],
+                error: ev[1] as u16,
+                kind: (ev[1] >> 16) as u8,
+                nbytes: ev[2],
+                flags: ev[3] as u16,
+            })
+            .collect())
+    }
+}
+
+/// Helpers for the `poll_*` and `proc_*` guest programs: `poll_oneoff` with its subscription
+/// and event records, `proc_raise`, the clocks, and the constants they need.
+pub mod poll {
+    /// Raw imports not in [`crate::raw`].
+    pub mod raw {
+        #[link(wasm_import_module = "wasi_snapshot_preview1")]
+        unsafe extern "C" {
+            pub fn poll_oneoff(input: *const u8, out: *mut u8, nsubscriptions: u32, nevents: *mut u32) -> u16;
+            pub fn proc_raise(sig: u32) -> u16;
+        }
+    }
+
+    /// `eventtype`.
+    pub mod eventtype {
+        pub const CLOCK: u8 = 0;
+        pub const FD_READ: u8 = 1;
+        pub const FD_WRITE: u8 = 2;
+    }
+
+    /// `clockid`.
+    pub mod clock {
+        pub const REALTIME: u32 = 0;
+        pub const MONOTONIC: u32 = 1;
+        pub const PROCESS_CPUTIME: u32 = 2;
+        pub const THREAD_CPUTIME: u32 = 3;
+    }
+
+    /// Errnos not in [`crate::errno`].
+    pub mod errno {
+        pub const AGAIN: u16 = 6;
+        pub const NOTSUP: u16 = 58;
+    }
+
+    /// `signal` values.
+    pub mod signal {
+        pub const NONE: u32 = 0;
+        pub const KILL: u32 = 9;
+        pub const TERM: u32 = 15;
+        pub const CHLD: u32 = 16;
+        pub const CONT: u32 = 17;
+        pub const STOP: u32 = 18;
+        pub const TSTP: u32 = 19;
+        pub const TTIN: u32 = 20;
+        pub const TTOU: u32 = 21;
+        pub const URG: u32 = 22;
+        pub const WINCH: u32 = 27;
+    }
+
+    /// `subclockflags::subscription_clock_abstime`.
+    pub const ABSTIME: u16 = 1;
+    /// `eventrwflags::fd_readwrite_hangup`.
+    pub const HANGUP: u16 = 1;
+    /// `rights::poll_fd_readwrite`.
+    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+    /// One millisecond in nanoseconds.
+    pub const MS: u64 = 1_000_000;
+
+    /// A preview1 `subscription` (48 bytes, 8-aligned), as the guest lays it out.
+    #[repr(C, align(8))]
+    #[derive(Clone, Copy)]
+    pub struct Subscription(pub [u8; 48]);
+
+    impl Subscription {
+        /// A subscription with `userdata` and tag `tag`, its payload zeroed.
+        pub fn tagged(userdata: u64, tag: u8) -> Self {
+            let mut b = [0u8; 48];
+            b[0..8].copy_from_slice(&userdata.to_le_bytes());
+            b[8] = tag;
+            Subscription(b)
+        }
+
+        /// A clock subscription: clock `id`, `timeout` (relative, or absolute with [`ABSTIME`]).
+        pub fn clock(userdata: u64, id: u32, timeout: u64, precision: u64, flags: u16) -> Self {
+            let mut s = Self::tagged(userdata, eventtype::CLOCK);
+            s.0[16..20].copy_from_slice(&id.to_le_bytes());
+            s.0[24..32].copy_from_slice(&timeout.to_le_bytes());
+            s.0[32..40].copy_from_slice(&precision.to_le_bytes());
+            s.0[40..42].copy_from_slice(&flags.to_le_bytes());
+            s
+        }
+
+        /// A relative timeout of `ns` nanoseconds on the monotonic clock.
+        pub fn timeout(userdata: u64, ns: u64) -> Self {
+            Self::clock(userdata, clock::MONOTONIC, ns, 0, 0)
+        }
+
+        /// Waits for `fd` to be readable.
+        pub fn read(userdata: u64, fd: u32) -> Self {
+            let mut s = Self::tagged(userdata, eventtype::FD_READ);
+            s.0[16..20].copy_from_slice(&fd.to_le_bytes());
+            s
+        }
+
+        /// Waits for `fd` to be writable.
+        pub fn write(userdata: u64, fd: u32) -> Self {
+            let mut s = Self::tagged(userdata, eventtype::FD_WRITE);
+            s.0[16..20].copy_from_slice(&fd.to_le_bytes());
+            s
+        }
+    }
+
+    /// A raw `event` (32 bytes, 8-aligned).
+    #[repr(C, align(8))]
+    #[derive(Clone, Copy)]
+    pub struct RawEvent(pub [u8; 32]);
+
+    /// A decoded `event`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Event {
+        pub userdata: u64,
+        pub error: u16,
+        pub kind: u8,
+        pub nbytes: u64,
+        pub flags: u16,
+    }
+
+    impl Event {
+        /// Decodes an event record.
+        pub fn decode(raw: &RawEvent) -> Self {
+            let b = &raw.0;
+            Event {
+                userdata: u64::from_le_bytes(b[0..8].try_into().unwrap()),
+                error: u16::from_le_bytes([b[8], b[9]]),
+                kind: b[10],
+                nbytes: u64::from_le_bytes(b[16..24].try_into().unwrap()),
+                flags: u16::from_le_bytes([b[24], b[25]]),
+            }
+        }
+
+        /// A clock event that fired.
+        pub fn clock(userdata: u64) -> Self {
+            Event { userdata, error: 0, kind: eventtype::CLOCK, nbytes: 0, flags: 0 }
+        }
+    }
+
+    /// `poll_oneoff` on raw pointers; returns the errno.
+    ///
+    /// # Safety
+    ///
+    /// `out` and `nevents` are written by the host (if in bounds): nothing else may use that
+    /// memory during the call.
+    pub unsafe fn poll_raw(input: *const u8, out: *mut u8, n: u32, nevents: *mut u32) -> u16 {
+        // SAFETY: the host checks every pointer it is given; the caller vouches for the rest.
+        unsafe { raw::poll_oneoff(input, out, n, nevents) }
+    }
+
+    /// `poll_oneoff` on `subs`; returns the events or the errno.
+    pub fn poll(subs: &[Subscription]) -> Result<Vec<Event>, u16> {
+        let mut out = vec![RawEvent([0; 32]); subs.len().max(1)];
+        let mut n = 0u32;
+        // SAFETY: a live array with room for every event and a live local.
+        let e = unsafe { poll_raw(subs.as_ptr().cast(), out.as_mut_ptr().cast(), subs.len() as u32, &mut n) };
+        if e != 0 {
+            return Err(e);
+        }
+        Ok(out[..n as usize].iter().map(Event::decode).collect())
+    }
+
+    /// The event with `userdata`, if there is exactly one.
+    pub fn find(events: &[Event], userdata: u64) -> Option<Event> {
+        let mut found = events.iter().filter(|e| e.userdata == userdata);
+        match (found.next(), found.next()) {
+            (Some(e), None) => Some(*e),
+            _ => None,
+        }
+    }
+
+    /// The time on clock `id`, or the errno.
+    pub fn now(id: u32) -> Result<u64, u16> {
+        let mut t = 0;
+        // SAFETY: pointer to a live local.
+        let e = unsafe { crate::raw::clock_time_get(id, 1, &mut t) };
+        if e == 0 { Ok(t) } else { Err(e) }
+    }
+
+    /// The monotonic clock, in nanoseconds.
+    pub fn monotonic() -> u64 {
+        now(clock::MONOTONIC).expect("clock_time_get(monotonic)")
+    }
+
+    /// Sleeps `ns` nanoseconds with a single clock subscription.
+    pub fn sleep(ns: u64) {
+        assert_eq!(poll(&[Subscription::timeout(0, ns)]), Ok(vec![Event::clock(0)]), "sleep");
+    }
+
+    /// `proc_raise`; returns the errno (if it returns).
+    pub fn raise(sig: u32) -> u16 {
+        // SAFETY: no pointers.
+        unsafe { raw::proc_raise(sig) }
+    }
+
+    /// `sched_yield`; returns the errno.
+    pub fn sched_yield() -> u16 {
+        // SAFETY: no pointers.
+        unsafe { crate::raw::sched_yield() }
+    }
+
+    /// `fd_fdstat_set_flags`; returns the errno.
+    pub fn set_flags(fd: u32, flags: u32) -> u16 {
+        // SAFETY: no pointers.
+        unsafe { crate::raw::fd_fdstat_set_flags(fd, flags) }
+    }
+
+    /// The flags `fd_fdstat_get` reports for `fd`.
+    pub fn flags_of(fd: u32) -> u16 {
+        crate::fdstat(fd).expect("fd_fdstat_get").1
+    }
+
+    /// Writes `s` to stdout with one `fd_write` (no buffering): the test's sync points.
+    pub fn say(s: &str) {
+        assert_eq!(crate::write(1, s.as_bytes()), Ok(s.len() as u32), "write to stdout");
+    }
+}

@@ -10,4 +10,6 @@ mod fs_path;
 mod fs_race;
 mod guests;
 mod harness;
+mod poll;
+mod sockets;
 mod wat;

@@ -237,3 +237,16 @@ fn unstable_path_filestat_get() {
     run_checks("unstable_path_filestat_get", &sandbox);
     assert_eq!(sandbox.read("file.txt"), "hello world");
 }
+
+#[test]
+fn unstable_poll_oneoff() {
+    let sandbox = Sandbox::new();
+    sandbox.write("file.txt", "hello world");
+    run_checks("unstable_poll_oneoff", &sandbox);
+    assert_eq!(sandbox.read("file.txt"), "hello world");
+}
+
+#[test]
+fn p1_poll_oneoff() {
+    run_checks("p1_poll_oneoff", &Sandbox::new());
+}

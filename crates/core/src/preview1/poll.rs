@@ -25,13 +25,22 @@ struct Timer {
     deadline: u64,
 }
 
-/// Nanoseconds from `now` on clock `id` until `timeout` (absolute) or `timeout` itself
-/// (relative). Timeouts on the CPU-time clocks count wall time: a guest waiting uses no CPU,
-/// so a CPU-time deadline would otherwise never come.
-fn until(ctx: &WasiCtx, id: Clockid, timeout: u64, precision: u64, flags: Subclockflags) -> Result<u64> {
+/// The monotonic time at which a clock subscription fires. A relative timeout counts from
+/// `start` (the call's start); an absolute one on the monotonic clock is the deadline itself;
+/// on another clock, its distance from that clock's now is added to a monotonic reading taken
+/// after it, so the deadline is never early. Timeouts on the CPU-time clocks count wall time:
+/// a guest waiting uses no CPU, so a CPU-time deadline would otherwise never come.
+fn deadline(ctx: &WasiCtx, start: u64, id: Clockid, timeout: u64, precision: u64, flags: Subclockflags) -> Result<u64> {
     // Whether the clock exists at all, checked even for relative timeouts.
     let now = ctx.clocks.now(id, precision)?;
-    Ok(if flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME) { timeout.saturating_sub(now) } else { timeout })
+    if !flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME) {
+        return Ok(start.saturating_add(timeout));
+    }
+    if id == Clockid::Monotonic {
+        return Ok(timeout);
+    }
+    let remaining = timeout.saturating_sub(now);
+    Ok(ctx.clocks.now(Clockid::Monotonic, 0)?.saturating_add(remaining))
 }
 
 /// Waits for the subscriptions (already decoded from either ABI) and returns the events: the
@@ -53,11 +62,8 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
     for sub in subscriptions {
         match sub.kind {
             SubscriptionKind::Clock { id, timeout, precision, flags } => {
-                match until(ctx, id, timeout, precision, flags) {
-                    Ok(wait) => timers.push(Timer {
-                        userdata: sub.userdata,
-                        deadline: start.unwrap_or(0).saturating_add(wait),
-                    }),
+                match deadline(ctx, start.unwrap_or(0), id, timeout, precision, flags) {
+                    Ok(deadline) => timers.push(Timer { userdata: sub.userdata, deadline }),
                     Err(e) => events.push(event(sub.userdata, Eventtype::Clock, e)),
                 }
             }
@@ -83,11 +89,8 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
             None => 0,
         };
         // Errors are reported at once; otherwise wait until the first timer.
-        let timeout = if events.is_empty() {
-            timers.iter().map(|t| t.deadline.saturating_sub(now)).min()
-        } else {
-            Some(0)
-        };
+        let timeout =
+            if events.is_empty() { timers.iter().map(|t| t.deadline.saturating_sub(now)).min() } else { Some(0) };
         if waits.is_empty() && timeout == Some(0) && !events.is_empty() {
             break;
         }
@@ -106,20 +109,18 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
                 FdState::Error(e) => events.push(event(*userdata, *kind, e)),
             }
         }
-        if !events.is_empty() {
-            break;
-        }
+        // Timers that have fired are events too, alongside ready descriptors.
         if start.is_some() {
             let now = ctx.clocks.now(Clockid::Monotonic, 0)?;
-            let fired: Vec<Event> = timers
-                .iter()
-                .filter(|t| t.deadline <= now)
-                .map(|t| event(t.userdata, Eventtype::Clock, Errno::Success))
-                .collect();
-            if !fired.is_empty() {
-                events = fired;
-                break;
-            }
+            events.extend(
+                timers
+                    .iter()
+                    .filter(|t| t.deadline <= now)
+                    .map(|t| event(t.userdata, Eventtype::Clock, Errno::Success)),
+            );
+        }
+        if !events.is_empty() {
+            break;
         }
     }
     Ok(events)

@@ -29,13 +29,19 @@ pub fn proc_exit(_ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, rval: u32) -> E
 /// * `none`: nothing (it only checks that the signal number is valid);
 /// * `chld`, `cont`, `urg`, `winch` (default "ignore"): nothing;
 /// * `stop`, `tstp`, `ttin`, `ttou` (default "stop"): nothing, as there is no job control;
-/// * every other signal (default "terminate" or "core dump"): the instance ends as a process
-///   killed by that signal would, with exit status 128 + the signal's number.
+/// * every other signal (default "terminate" or "core dump"): the instance ends as a Linux
+///   process killed by that signal would, with exit status 128 + the signal's Linux number
+///   (WASI numbers the signals from `chld` on one lower than Linux, which has `SIGSTKFLT`
+///   at 16).
 pub fn signal_action(signal: Signal) -> Option<Exit> {
     use Signal::*;
     match signal {
         None | Chld | Cont | Urg | Winch | Stop | Tstp | Ttin | Ttou => Option::None,
-        other => Some(Exit(128 + u32::from(other.raw()))),
+        other => {
+            let wasi = u32::from(other.raw());
+            let linux = if wasi >= 16 { wasi + 1 } else { wasi };
+            Some(Exit(128 + linux))
+        }
     }
 }
 
@@ -71,5 +77,8 @@ mod tests {
         assert_eq!(signal_action(Signal::Term), Some(Exit(143)));
         assert_eq!(signal_action(Signal::Kill), Some(Exit(137)));
         assert_eq!(signal_action(Signal::Abrt), Some(Exit(134)));
+        // From 16 on, Linux's numbers are one higher (SIGXCPU = 24, SIGSYS = 31).
+        assert_eq!(signal_action(Signal::Xcpu), Some(Exit(152)));
+        assert_eq!(signal_action(Signal::Sys), Some(Exit(159)));
     }
 }
