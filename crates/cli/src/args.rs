@@ -69,6 +69,31 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
 
+    /// Round every clock the guest reads (realtime, monotonic, CPU time) down to this
+    /// granularity, e.g. `100us`, `1ms`, `1s` (units: ns, us, ms, s); `clock_res_get` reports
+    /// it. This blunts timing side channels; it cannot stop a guest from counting loop
+    /// iterations.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub clock_resolution: Option<u64>,
+
+    /// Make the run reproducible: virtual clocks (realtime starts at --start-time, monotonic
+    /// and CPU time start at 0 and advance 1us per read, and by the requested amount when the
+    /// guest sleeps, without really sleeping), `random_get` from ChaCha20 seeded with
+    /// --random-seed (default 0), directory listings sorted by name, and canonical NaNs.
+    /// Not made deterministic: what the guest reads from stdin, files and sockets, host file
+    /// timestamps and inode numbers, and the timing of real I/O waits.
+    #[arg(long)]
+    pub deterministic: bool,
+
+    /// Seed `random_get` (ChaCha20) with this number, making it reproducible.
+    #[arg(long, value_name = "N")]
+    pub random_seed: Option<u64>,
+
+    /// With --deterministic: the virtual realtime clock's start, in seconds since 1970
+    /// (default 946684800, 2000-01-01 UTC).
+    #[arg(long, value_name = "UNIX_SECONDS", default_value_t = 946_684_800)]
+    pub start_time: u64,
+
     /// Print one line per hostcall on stderr: the call with its decoded arguments, and its
     /// result or errno.
     #[arg(long)]
@@ -86,6 +111,25 @@ pub struct RunArgs {
     /// Arguments for the guest (after the program name).
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<OsString>,
+}
+
+/// Parses a duration such as `100us`, `1ms`, `2s` or `500ns` into nanoseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 100us or 1ms"))?;
+    let scale: u64 = match unit {
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        _ => return Err(format!("`{text}`: the unit must be ns, us, ms or s")),
+    };
+    let ns = number.checked_mul(scale).ok_or_else(|| format!("`{text}` is too long"))?;
+    if ns == 0 {
+        return Err(format!("`{text}` must be more than zero"));
+    }
+    Ok(ns)
 }
 
 /// Makes `lucent [OPTIONS] MODULE ...` mean `lucent run [OPTIONS] MODULE ...`.
@@ -126,6 +170,19 @@ mod tests {
         assert_eq!(run.envs, ["A=1"]);
         assert!(run.trace);
         assert_eq!(run.args, ["-v"]);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("100us"), Ok(100_000));
+        assert_eq!(parse_duration("1ms"), Ok(1_000_000));
+        assert_eq!(parse_duration("2s"), Ok(2_000_000_000));
+        assert_eq!(parse_duration("7ns"), Ok(7));
+        assert!(parse_duration("1").is_err());
+        assert!(parse_duration("ms").is_err());
+        assert!(parse_duration("0ms").is_err());
+        assert!(parse_duration("1h").is_err());
+        assert!(parse_duration("99999999999999999s").is_err());
     }
 
     #[test]

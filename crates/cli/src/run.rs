@@ -3,12 +3,17 @@
 
 use crate::args::RunArgs;
 use anyhow::{Context as _, anyhow, bail};
+use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
+use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
-use lucent_host::{HostDir, HostFile};
+use lucent_host::{HostClocks, HostDir, HostFile, HostSched};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Trap, Val, ValType, WasmBacktrace};
+
+/// How far virtual time moves at every clock read under `--deterministic`.
+const VIRTUAL_STEP_NS: u64 = 1_000;
 
 /// Exit status when the guest traps (as if it had called `abort()`: 128 + SIGABRT).
 pub const TRAP_STATUS: u8 = 134;
@@ -76,6 +81,21 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
 /// guest's arguments (rather than the parameters of an `--invoke`d function).
 fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
     let mut builder: WasiCtxBuilder = lucent_host::host_builder();
+    let (mut clocks, sched): (Arc<dyn WasiClocks>, Arc<dyn WasiSched>) = if args.deterministic {
+        let epoch = args.start_time.checked_mul(1_000_000_000).ok_or_else(|| anyhow!("--start-time is too large"))?;
+        let virtual_clocks = Arc::new(VirtualClocks::new(epoch, VIRTUAL_STEP_NS));
+        let sched = Arc::new(VirtualSched::new(virtual_clocks.clone(), Arc::new(HostSched)));
+        (virtual_clocks, sched)
+    } else {
+        (Arc::new(HostClocks::new()), Arc::new(HostSched))
+    };
+    if let Some(resolution) = args.clock_resolution {
+        clocks = Arc::new(CoarseClocks::new(clocks, resolution));
+    }
+    builder = builder.clocks(clocks).sched(sched);
+    if let Some(seed) = args.random_seed.or(args.deterministic.then_some(0)) {
+        builder = builder.random(Box::new(SeededRandom::new(seed)));
+    }
     let argv0 = match &args.argv0 {
         Some(name) => name.as_bytes().to_vec(),
         None => args.module.as_os_str().as_bytes().to_vec(),
@@ -101,7 +121,9 @@ fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
     }
     for spec in &args.dirs {
         let DirSpec { host, guest, read_only } = parse_dir(spec)?;
-        let dir = HostDir::open_ambient(Path::new(host)).map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?;
+        let dir = HostDir::open_ambient(Path::new(host))
+            .map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?
+            .with_sorted_listings(args.deterministic);
         builder = if read_only {
             builder.read_only_dir(Arc::new(dir), guest)
         } else {
@@ -199,7 +221,11 @@ fn call_unit(store: &mut Store<WasiCtx>, func: Func, name: &str) -> anyhow::Resu
 
 /// Runs the module as the command line says.
 pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
-    let engine = Engine::new(&lucent_wasmtime::default_config()).map_err(|e| anyhow!("{}", one_line(&e)))?;
+    let mut config = lucent_wasmtime::default_config();
+    if args.deterministic {
+        config.cranelift_nan_canonicalization(true).relaxed_simd_deterministic(true);
+    }
+    let engine = Engine::new(&config).map_err(|e| anyhow!("{}", one_line(&e)))?;
     let shown = args.module.display().to_string();
     let module = load_module(&engine, &args.module)?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
@@ -240,6 +266,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     match &args.invoke {
         None => {
             let start = get_func(&instance, &mut store, "_start", &shown)?;
+            store.data().start_clocks();
             Ok(match call_unit(&mut store, start, "_start")? {
                 Ok(()) => Outcome::Exited(0),
                 Err(e) => report(&e),
@@ -263,6 +290,7 @@ fn invoke(
     shown: &str,
 ) -> anyhow::Result<Outcome> {
     let func = get_func(instance, store, name, shown)?;
+    store.data().start_clocks();
     if let Some(init) = instance.get_func(&mut *store, "_initialize")
         && let Err(e) = call_unit(store, init, "_initialize")?
     {

@@ -54,19 +54,20 @@ impl WasiClocks for CoarseClocks {
 /// * monotonic time starts at 0 and advances by `step` nanoseconds at every read of any clock,
 ///   and by the requested amount when the guest sleeps ([`VirtualSched`]);
 /// * realtime is `epoch` plus the monotonic time;
-/// * the CPU-time clocks read the monotonic time too.
+/// * the CPU-time clocks advance by `step` per read only: sleeping uses no CPU.
 #[derive(Debug)]
 pub struct VirtualClocks {
     epoch: u64,
     step: u64,
     elapsed: AtomicU64,
+    cpu: AtomicU64,
 }
 
 impl VirtualClocks {
     /// Virtual clocks starting at `epoch` (nanoseconds since 1970) and advancing `step`
     /// nanoseconds per read.
     pub fn new(epoch: u64, step: u64) -> Self {
-        VirtualClocks { epoch, step, elapsed: AtomicU64::new(0) }
+        VirtualClocks { epoch, step, elapsed: AtomicU64::new(0), cpu: AtomicU64::new(0) }
     }
 
     /// Moves virtual time forward by `ns`.
@@ -81,11 +82,17 @@ impl WasiClocks for VirtualClocks {
     }
 
     fn now(&self, id: Clockid, _precision: u64) -> Result<u64, Errno> {
-        let t = self.elapsed.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| Some(t.saturating_add(self.step)));
-        let t = t.unwrap_or_else(|t| t);
+        let bump = |counter: &AtomicU64| {
+            counter
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| Some(t.saturating_add(self.step)))
+                .unwrap_or_else(|t| t)
+        };
+        let cpu = bump(&self.cpu);
+        let t = bump(&self.elapsed);
         Ok(match id {
             Clockid::Realtime => self.epoch.saturating_add(t),
-            Clockid::Monotonic | Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => t,
+            Clockid::Monotonic => t,
+            Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => cpu,
         })
     }
 }
@@ -181,6 +188,8 @@ mod tests {
         let sched = VirtualSched::new(clocks.clone(), Arc::new(crate::env::NoSched));
         assert_eq!(sched.poll(&[], Some(10_000_000_000)), Ok(vec![]));
         assert_eq!(clocks.now(Clockid::Monotonic, 0), Ok(10_000_000_030));
+        // CPU time moves only with reads, not with sleeps.
+        assert_eq!(clocks.now(Clockid::ProcessCputimeId, 0), Ok(40));
         assert_eq!(sched.poll(&[], None), Err(Errno::Inval));
     }
 

@@ -4,6 +4,7 @@
 //! directory preopened, and checks its stdout, stderr, exit status and the files it leaves.
 
 mod cli;
+mod clocks;
 mod cpython;
 mod fs_fd;
 mod fs_path;
