@@ -11,6 +11,8 @@ fn main() {
         check_eq!(raw::random_get(b.as_mut_ptr(), 32), errno::SUCCESS);
         check_eq!(raw::random_get(a.as_mut_ptr(), 0), errno::SUCCESS);
         check_eq!(raw::random_get(0xffff_ff00usize as *mut u8, 0x1000), errno::FAULT);
+        // Each call is bounded (16 MiB), whatever memory the guest has.
+        check_eq!(raw::random_get(a.as_mut_ptr(), (16 << 20) + 1), errno::INVAL);
     }
     check!(a != b);
     check!(a != [0u8; 32]);
