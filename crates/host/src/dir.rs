@@ -139,10 +139,12 @@ impl WasiDir for HostDir {
             Ok(fd) => Some(self.opened(fd)),
             // An escape attempt (`..` above this directory, an absolute symlink).
             Err(rustix::io::Errno::XDEV) => Some(Err(Errno::Perm)),
-            // No openat2 on this kernel, a concurrent rename the kernel wants retried, or a
-            // path at the kernel's PATH_MAX (which counts the NUL): the walk handles them all.
+            // No openat2 on this kernel (or a seccomp filter refusing it with EPERM), a
+            // concurrent rename the kernel wants retried, or a path at the kernel's PATH_MAX
+            // (which counts the NUL): the walk handles them all, with the real errno.
             Err(
                 rustix::io::Errno::NOSYS
+                | rustix::io::Errno::PERM
                 | rustix::io::Errno::AGAIN
                 | rustix::io::Errno::INTR
                 | rustix::io::Errno::NAMETOOLONG,

@@ -453,9 +453,6 @@ pub fn fd_renumber(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, to: u
     ctx.table.renumber(fd, to)
 }
 
-/// Most bytes one `fd_readdir` call fills.
-pub const MAX_READDIR_BUF: u32 = 1 << 20;
-
 /// `fd_readdir(fd, buf, buf_len, cookie) -> size`: fills `buf` with `dirent` headers each
 /// followed by its name, starting at `cookie` (0 for the beginning). The last entry is cut off
 /// when the buffer is full; `bufused == buf_len` then tells the guest to read on, with a larger
@@ -476,8 +473,8 @@ pub fn fd_readdir(
     let desc = ctx.table.get(fd)?;
     let dir = desc.require(Rights::FD_READDIR)?.dir()?;
     mem.check(GuestPtr::<u32>::new(bufused))?;
-    let window = buf_len.min(MAX_READDIR_BUF);
-    let out = mem.bytes_mut(Region::new(buf, window))?;
+    // The buffer is guest memory, filled in place: its size costs the host nothing.
+    let out = mem.bytes_mut(Region::new(buf, buf_len))?;
     let mut used = 0usize;
     let mut failure = None;
     dir.read_dir(cookie, &mut |entry: &DirEntry, next: u64| {

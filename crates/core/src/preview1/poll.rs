@@ -43,6 +43,17 @@ fn deadline(ctx: &WasiCtx, start: u64, id: Clockid, timeout: u64, precision: u64
     Ok(ctx.clocks.now(Clockid::Monotonic, 0)?.saturating_add(remaining))
 }
 
+/// Rounds a deadline up to the monotonic clock's resolution: a coarsened clock only ever
+/// reads multiples of it, so a deadline between two ticks is reached at the next tick, and
+/// waiting for exactly that tick avoids waking again and again in between.
+fn round_up(deadline: u64, resolution: u64) -> u64 {
+    let resolution = resolution.max(1);
+    match deadline % resolution {
+        0 => deadline,
+        rest => deadline.saturating_add(resolution - rest),
+    }
+}
+
 /// Waits for the subscriptions (already decoded from either ABI) and returns the events: the
 /// descriptors that are ready, or, if none is before the first timer fires, the timers that
 /// fired. A subscription that cannot be waited on (bad descriptor, missing right, unknown
@@ -63,7 +74,10 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
         match sub.kind {
             SubscriptionKind::Clock { id, timeout, precision, flags } => {
                 match deadline(ctx, start.unwrap_or(0), id, timeout, precision, flags) {
-                    Ok(deadline) => timers.push(Timer { userdata: sub.userdata, deadline }),
+                    Ok(deadline) => {
+                        let resolution = ctx.clocks.resolution(Clockid::Monotonic).unwrap_or(1);
+                        timers.push(Timer { userdata: sub.userdata, deadline: round_up(deadline, resolution) });
+                    }
                     Err(e) => events.push(event(sub.userdata, Eventtype::Clock, e)),
                 }
             }
@@ -124,6 +138,17 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
         }
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deadlines_round_up_to_the_resolution() {
+        assert_eq!(super::round_up(1, 1_000), 1_000);
+        assert_eq!(super::round_up(2_000, 1_000), 2_000);
+        assert_eq!(super::round_up(7, 1), 7);
+        assert_eq!(super::round_up(u64::MAX - 1, 1_000), u64::MAX);
+    }
 }
 
 /// Decodes `n` subscriptions of layout `S`, polls, and writes the events.

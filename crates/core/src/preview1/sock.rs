@@ -27,7 +27,8 @@ pub fn sock_accept(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags:
     let listener = desc.require(Rights::SOCK_ACCEPT)?.file()?;
     mem.check(GuestPtr::<u32>::new(out))?;
     let socket = listener.sock_accept(flags.contains(Fdflags::NONBLOCK))?;
-    let rights = FdRights::new(CONNECTION_RIGHTS, Rights::empty());
+    // Narrowed by the listener's inheriting rights, like anything opened through a descriptor.
+    let rights = FdRights::new(CONNECTION_RIGHTS & desc.rights.inheriting, Rights::empty());
     let new_fd = ctx.table.insert(Descriptor { object: Object::File(socket), rights, preopen: None })?;
     put(mem, out, new_fd)
 }

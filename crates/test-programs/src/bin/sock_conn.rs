@@ -139,7 +139,13 @@ fn main() {
     let events = sock::poll(&[sock::sub_read(7, listener)]).unwrap_or_else(|e| panic!("poll_oneoff: {e}"));
     check_eq!(events.len(), 1);
     check_eq!((events[0].userdata, events[0].kind, events[0].error), (7, EVENT_FD_READ, 0));
+    // Narrow the listener's inheriting rights first: the connection gets no more than them.
+    let (_, _, listener_base, _) = fdstat(listener).unwrap();
+    let keep = (1u64 << 1) | (1 << 3) | (1 << 21) | (1 << 27) | (1 << 28); // read, set_flags, filestat_get, poll, shutdown
+    // SAFETY: no pointers.
+    check_eq!(unsafe { test_programs::raw::fd_fdstat_set_rights(listener, listener_base, keep) }, 0);
     let b = sock::accept(listener, fdflags::NONBLOCK).unwrap_or_else(|e| panic!("sock_accept(NONBLOCK): {e}"));
+    check_eq!(fdstat(b).map(|s| s.2), Ok(keep));
     check_eq!(fdstat(b).map(|s| s.1), Ok(fdflags::NONBLOCK as u16));
     check_eq!(set_flags(b, 0), 0);
     check_eq!(sock::recv1(b, &mut buf[..3], RECV_WAITALL), Ok(b"bye".to_vec()));
