@@ -53,7 +53,8 @@
     (call $check (call $random_get (i32.const 65528) (i32.const 16)) (i32.const 21) (i32.const 31))
     (call $check (call $random_get (i32.const 65520) (i32.const 17)) (i32.const 21) (i32.const 32))
     (call $check (call $random_get (i32.const -1) (i32.const 2)) (i32.const 21) (i32.const 33))
-    (call $check (call $random_get (i32.const 0) (i32.const -1)) (i32.const 21) (i32.const 34))
+    ;; more than the 16 MiB bound per call: inval (28), before the pointer is even looked at
+    (call $check (call $random_get (i32.const 0) (i32.const -1)) (i32.const 28) (i32.const 34))
     (call $check (call $random_get (i32.const 65537) (i32.const 0)) (i32.const 21) (i32.const 35))
     (call $check (call $all (i32.const 65520) (i32.const 16) (i32.const 0xaa)) (i32.const 1) (i32.const 36))
   )

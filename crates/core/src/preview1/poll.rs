@@ -140,17 +140,6 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
     Ok(events)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn deadlines_round_up_to_the_resolution() {
-        assert_eq!(super::round_up(1, 1_000), 1_000);
-        assert_eq!(super::round_up(2_000, 1_000), 2_000);
-        assert_eq!(super::round_up(7, 1), 7);
-        assert_eq!(super::round_up(u64::MAX - 1, 1_000), u64::MAX);
-    }
-}
-
 /// Decodes `n` subscriptions of layout `S`, polls, and writes the events.
 pub(crate) fn poll_with<S: lucent_abi::GuestType>(
     ctx: &mut WasiCtx,
@@ -192,4 +181,15 @@ pub(crate) fn poll_with<S: lucent_abi::GuestType>(
 /// in its event instead.
 pub fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, input: u32, out: u32, n: u32, nevents: u32) -> Result {
     poll_with::<Subscription>(ctx, mem, input, out, n, nevents, |s| s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deadlines_round_up_to_the_resolution() {
+        assert_eq!(super::round_up(1, 1_000), 1_000);
+        assert_eq!(super::round_up(2_000, 1_000), 2_000);
+        assert_eq!(super::round_up(7, 1), 7);
+        assert_eq!(super::round_up(u64::MAX - 1, 1_000), u64::MAX);
+    }
 }
