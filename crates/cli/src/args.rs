@@ -12,8 +12,12 @@ Exit status:
          WebAssembly module, compile or link error, unknown import, missing
          _start, bad --dir, or a host error
   2      bad command line
+  124    the guest ran past --timeout
   134    the guest trapped (unreachable, out-of-bounds access, stack
-         overflow, ...): the trap and a wasm backtrace are printed on stderr";
+         overflow, out of --fuel, ...): the trap and a wasm backtrace are
+         printed on stderr
+  128+N  the guest raised signal N (proc_raise) whose default action ends a
+         process";
 
 /// Lucent runs WebAssembly programs written for WASI (wasi_snapshot_preview1 and
 /// wasi_unstable) in a sandbox: the guest sees only the directories, environment and
@@ -94,6 +98,31 @@ pub struct RunArgs {
     #[arg(long, value_name = "UNIX_SECONDS", default_value_t = 946_684_800)]
     pub start_time: u64,
 
+    /// Limit the guest's linear memory to this many bytes (suffixes K, M, G: KiB, MiB, GiB);
+    /// tables are limited to a sixteenth as many elements. Growth beyond fails as the spec
+    /// says (`memory.grow` returns -1); the host is not affected.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+
+    /// Stop the guest after this much wall time (e.g. `200ms`, `10s`), with exit status 124.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<u64>,
+
+    /// Give the guest this much fuel (about one unit per WebAssembly instruction); running out
+    /// is a trap.
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+
+    /// The most native stack the guest's WebAssembly may use, in bytes (suffixes K, M);
+    /// deeper recursion is a stack-overflow trap.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub max_wasm_stack: Option<u64>,
+
+    /// The most descriptors the guest may hold open at once (default 1024); opening more
+    /// fails with `nfile`.
+    #[arg(long, value_name = "N")]
+    pub max_open_files: Option<u32>,
+
     /// Print one line per hostcall on stderr: the call with its decoded arguments, and its
     /// result or errno.
     #[arg(long)]
@@ -130,6 +159,21 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         return Err(format!("`{text}` must be more than zero"));
     }
     Ok(ns)
+}
+
+/// Parses a size such as `4096`, `64K`, `16M` or `1G` (binary multiples) into bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let digits = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}` is not a size like 4096, 64K or 16M"))?;
+    let scale: u64 = match unit {
+        "" => 1,
+        "K" | "k" | "KiB" => 1 << 10,
+        "M" | "m" | "MiB" => 1 << 20,
+        "G" | "g" | "GiB" => 1 << 30,
+        _ => return Err(format!("`{text}`: the suffix must be K, M or G")),
+    };
+    number.checked_mul(scale).ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// Makes `lucent [OPTIONS] MODULE ...` mean `lucent run [OPTIONS] MODULE ...`.
@@ -183,6 +227,17 @@ mod tests {
         assert!(parse_duration("0ms").is_err());
         assert!(parse_duration("1h").is_err());
         assert!(parse_duration("99999999999999999s").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("2M"), Ok(2 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("1T").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 
     #[test]

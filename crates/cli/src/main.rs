@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             match run::run(&args) {
                 Ok(run::Outcome::Exited(status)) => ExitCode::from(status),
                 Ok(run::Outcome::Trapped) => ExitCode::from(run::TRAP_STATUS),
+                Ok(run::Outcome::TimedOut) => ExitCode::from(run::TIMEOUT_STATUS),
                 Err(e) => {
                     eprintln!("lucent: error: {e:#}");
                     ExitCode::from(run::FAILURE_STATUS)

@@ -10,10 +10,21 @@ use lucent_host::{HostClocks, HostDir, HostFile, HostSched};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
-use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Trap, Val, ValType, WasmBacktrace};
+use wasmtime::{
+    Engine, Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val, ValType, WasmBacktrace,
+};
 
 /// How far virtual time moves at every clock read under `--deterministic`.
 const VIRTUAL_STEP_NS: u64 = 1_000;
+
+/// Exit status when the guest runs past `--timeout` (as GNU `timeout` does).
+pub const TIMEOUT_STATUS: u8 = 124;
+
+/// The store's data: the guest's WASI context and its resource limits.
+struct Guest {
+    wasi: WasiCtx,
+    limits: StoreLimits,
+}
 
 /// Exit status when the guest traps (as if it had called `abort()`: 128 + SIGABRT).
 pub const TRAP_STATUS: u8 = 134;
@@ -27,6 +38,8 @@ pub enum Outcome {
     Exited(u8),
     /// The guest trapped; the message is already printed.
     Trapped,
+    /// The guest ran past `--timeout`; the message is already printed.
+    TimedOut,
 }
 
 /// One line: the error and its causes, separated by `: `.
@@ -140,16 +153,14 @@ fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
         }
         builder = builder.listener(Arc::new(HostFile::new(listener.into())));
     }
+    if let Some(max) = args.max_open_files {
+        builder = builder.max_open_files(max);
+    }
     builder.build().map_err(|e| anyhow!("{e}"))
 }
 
 /// Refuses imports nothing provides, naming the first one.
-fn check_imports(
-    linker: &Linker<WasiCtx>,
-    store: &mut Store<WasiCtx>,
-    module: &Module,
-    shown: &str,
-) -> anyhow::Result<()> {
+fn check_imports(linker: &Linker<Guest>, store: &mut Store<Guest>, module: &Module, shown: &str) -> anyhow::Result<()> {
     for import in module.imports() {
         if linker.get_by_import(&mut *store, &import).is_none() {
             bail!(
@@ -204,16 +215,21 @@ fn report(e: &wasmtime::Error) -> Outcome {
             return Outcome::Exited(FAILURE_STATUS);
         }
     };
+    if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        eprintln!("lucent: the guest ran past its --timeout and was stopped");
+        return Outcome::TimedOut;
+    }
     let mut message = format!("lucent: guest trapped: {what}");
     if let Some(backtrace) = backtrace {
-        message.push_str(&format!("\nwasm backtrace:\n{backtrace}"));
+        // Its display starts with its own heading ("error while executing at wasm backtrace:").
+        message.push_str(&format!("\n{backtrace}"));
     }
     eprintln!("{}", message.trim_end());
     Outcome::Trapped
 }
 
 /// Calls `func` with no arguments and no results.
-fn call_unit(store: &mut Store<WasiCtx>, func: Func, name: &str) -> anyhow::Result<Result<(), wasmtime::Error>> {
+fn call_unit(store: &mut Store<Guest>, func: Func, name: &str) -> anyhow::Result<Result<(), wasmtime::Error>> {
     let typed =
         func.typed::<(), ()>(&*store).map_err(|_| anyhow!("`{name}` must take no parameters and return nothing"))?;
     Ok(typed.call(&mut *store, ()))
@@ -225,16 +241,39 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     if args.deterministic {
         config.cranelift_nan_canonicalization(true).relaxed_simd_deterministic(true);
     }
+    // Each costs a little speed, so only when asked for.
+    config.epoch_interruption(args.timeout.is_some()).consume_fuel(args.fuel.is_some());
+    if let Some(stack) = args.max_wasm_stack {
+        config.max_wasm_stack(usize::try_from(stack).map_err(|_| anyhow!("--max-wasm-stack is too large"))?);
+    }
     let engine = Engine::new(&config).map_err(|e| anyhow!("{}", one_line(&e)))?;
     let shown = args.module.display().to_string();
     let module = load_module(&engine, &args.module)?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
     let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
     let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;
-    let ctx = build_ctx(args, guest_args)?;
+    let wasi = build_ctx(args, guest_args)?;
     let mut linker = Linker::new(&engine);
-    lucent_wasmtime::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).map_err(|e| anyhow!("{}", one_line(&e)))?;
-    let mut store = Store::new(&engine, ctx);
+    lucent_wasmtime::add_to_linker(&mut linker, |guest: &mut Guest| &mut guest.wasi)
+        .map_err(|e| anyhow!("{}", one_line(&e)))?;
+    let mut limits = StoreLimitsBuilder::new();
+    if let Some(bytes) = args.max_memory {
+        let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+        limits = limits.memory_size(bytes).table_elements(bytes / 16);
+    }
+    let mut store = Store::new(&engine, Guest { wasi, limits: limits.build() });
+    store.limiter(|guest| &mut guest.limits);
+    if let Some(fuel) = args.fuel {
+        store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
+    }
+    if let Some(timeout) = args.timeout {
+        store.set_epoch_deadline(1);
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_nanos(timeout));
+            engine.increment_epoch();
+        });
+    }
     if args.trap_unknown_imports {
         linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{}", one_line(&e)))?;
     } else {
@@ -266,7 +305,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     match &args.invoke {
         None => {
             let start = get_func(&instance, &mut store, "_start", &shown)?;
-            store.data().start_clocks();
+            store.data().wasi.start_clocks();
             Ok(match call_unit(&mut store, start, "_start")? {
                 Ok(()) => Outcome::Exited(0),
                 Err(e) => report(&e),
@@ -276,7 +315,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-fn get_func(instance: &Instance, store: &mut Store<WasiCtx>, name: &str, shown: &str) -> anyhow::Result<Func> {
+fn get_func(instance: &Instance, store: &mut Store<Guest>, name: &str, shown: &str) -> anyhow::Result<Func> {
     instance.get_func(&mut *store, name).with_context(|| format!("`{shown}` exports no function `{name}`"))
 }
 
@@ -284,13 +323,13 @@ fn get_func(instance: &Instance, store: &mut Store<WasiCtx>, name: &str, shown: 
 /// its results.
 fn invoke(
     instance: &Instance,
-    store: &mut Store<WasiCtx>,
+    store: &mut Store<Guest>,
     name: &str,
     args: &RunArgs,
     shown: &str,
 ) -> anyhow::Result<Outcome> {
     let func = get_func(instance, store, name, shown)?;
-    store.data().start_clocks();
+    store.data().wasi.start_clocks();
     if let Some(init) = instance.get_func(&mut *store, "_initialize")
         && let Err(e) = call_unit(store, init, "_initialize")?
     {

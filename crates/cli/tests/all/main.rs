@@ -11,6 +11,7 @@ mod fs_path;
 mod fs_race;
 mod guests;
 mod harness;
+mod limits;
 mod poll;
 mod sockets;
 mod wat;

@@ -1,0 +1,95 @@
+//! Resource limits: memory, time, fuel, stack and descriptors. The guest hits the limit; the
+//! host carries on and says what happened.
+
+use crate::harness::{Run, Sandbox, wat_file};
+use std::time::{Duration, Instant};
+
+#[test]
+fn memory_growth_past_max_memory_returns_minus_one() {
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory 1)
+        (func (export "_start")
+            ;; 16 more pages (1 MiB) fit in 2 MiB; 100 more do not: -1, and the guest goes on
+            (if (i32.ne (memory.grow (i32.const 16)) (i32.const 1)) (then (call $exit (i32.const 1))))
+            (if (i32.ne (memory.grow (i32.const 100)) (i32.const -1)) (then (call $exit (i32.const 2))))
+            (call $exit (i32.const 0))))"#;
+    let (_dir, path) = wat_file(wat);
+    Run::new().opts(["--max-memory", "2M"]).run(&path, &[]).expect_success();
+    // Without the limit the same growth succeeds (so the guest exits 2).
+    Run::new().run(&path, &[]).expect_code(2);
+}
+
+#[test]
+fn an_infinite_loop_stops_at_the_timeout() {
+    let (_dir, path) = wat_file(r#"(module (func (export "_start") (loop $l (br $l))))"#);
+    let started = Instant::now();
+    let out = Run::new().opts(["--timeout", "200ms"]).run(&path, &[]);
+    let took = started.elapsed();
+    out.expect_code(124);
+    assert_eq!(out.stderr, "lucent: the guest ran past its --timeout and was stopped\n");
+    assert!(took >= Duration::from_millis(200), "stopped after {took:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn fuel_stops_a_loop() {
+    let (_dir, path) = wat_file(r#"(module (func $spin (loop $l (br $l))) (func (export "_start") (call $spin)))"#);
+    let out = Run::new().opts(["--fuel", "100000"]).run(&path, &[]);
+    out.expect_code(134);
+    assert!(out.stderr.starts_with("lucent: guest trapped: "), "{}", out.stderr);
+    assert!(out.stderr.contains("fuel"), "{}", out.stderr);
+    assert!(out.stderr.contains("spin"), "{}", out.stderr);
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow_trap() {
+    let wat = r#"(module
+        (func $recurse (param i32) (result i32) (i32.add (call $recurse (local.get 0)) (i32.const 1)))
+        (func (export "_start") (drop (call $recurse (i32.const 0)))))"#;
+    let (_dir, path) = wat_file(wat);
+    for opts in [&[][..], &["--max-wasm-stack", "64K"][..]] {
+        let out = Run::new().opts(opts).run(&path, &[]);
+        out.expect_code(134);
+        assert!(out.stderr.contains("call stack exhausted"), "{}", out.stderr);
+        assert!(out.stderr.contains("recurse"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn opening_past_max_open_files_is_nfile() {
+    // Each path_open of `f` takes a descriptor; with room for 6 (stdio, the preopen, two
+    // more), the third open fails with nfile (41).
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "path_open"
+            (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "f")
+        (func $open_f (result i32)
+            (call $open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 0)
+                (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 64)))
+        (func (export "_start")
+            (if (call $open_f) (then (call $exit (i32.const 1))))
+            (if (call $open_f) (then (call $exit (i32.const 2))))
+            (call $exit (call $open_f))))"#;
+    let (_dir, path) = wat_file(wat);
+    let sandbox = Sandbox::new();
+    sandbox.write("f", "x");
+    sandbox.lucent().opts(["--max-open-files", "6"]).run(&path, &[]).expect_code(41);
+    sandbox.lucent().run(&path, &[]).expect_code(0);
+}
+
+#[test]
+fn bad_limit_values_are_one_line() {
+    let (_dir, path) = wat_file(r#"(module (func (export "_start")))"#);
+    for (flag, value, says) in [
+        ("--max-memory", "lots", "is not a size"),
+        ("--timeout", "soon", "is not a duration"),
+        ("--fuel", "many", "invalid value"),
+    ] {
+        let out = Run::new().opts([flag, value]).run(&path, &[]);
+        out.expect_code(2);
+        assert!(out.stderr.contains(says), "{flag} {value}: {}", out.stderr);
+    }
+}
