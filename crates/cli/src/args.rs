@@ -42,9 +42,10 @@ pub enum Command {
 pub struct RunArgs {
     /// Give the guest a host directory: HOST, or HOST::GUEST to name it differently inside;
     /// HOST::GUEST:ro makes it read-only (nothing beneath it can be written, created, renamed,
-    /// linked or removed). Repeatable. Nothing outside these directories is visible to the
-    /// guest.
-    #[arg(long = "dir", value_name = "HOST[::GUEST[:ro]]")]
+    /// linked or removed); HOST::GUEST:quota=SIZE caps the bytes the guest can add beneath it
+    /// (suffixes K, M, G; beyond it writes fail with `dquot`). Repeatable. Nothing outside
+    /// these directories is visible to the guest.
+    #[arg(long = "dir", value_name = "HOST[::GUEST[:ro][:quota=SIZE]]")]
     pub dirs: Vec<String>,
 
     /// Set an environment variable for the guest; `--env NAME` alone passes the host's value

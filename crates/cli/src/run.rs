@@ -63,31 +63,36 @@ fn load_module(engine: &Engine, path: &Path) -> anyhow::Result<Module> {
     Module::new(engine, &bytes).map_err(|e| anyhow!("cannot compile `{shown}`: {}", one_line(&e)))
 }
 
-/// A parsed `--dir HOST[::GUEST[:ro]]`.
+/// A parsed `--dir HOST[::GUEST[:OPTION]...]`.
 #[derive(Debug, PartialEq, Eq)]
 struct DirSpec<'a> {
     host: &'a str,
     guest: &'a str,
     read_only: bool,
+    quota: Option<u64>,
 }
 
-/// Parses `HOST`, `HOST::GUEST` or `HOST::GUEST:ro` (`:rw`, the default, is accepted too).
+/// Parses `HOST`, `HOST::GUEST`, then options after the guest name: `:ro` (read-only), `:rw`
+/// (the default), `:quota=SIZE` (a cap on the bytes the guest adds).
 fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
     let (host, rest) = spec.split_once("::").unwrap_or((spec, spec));
     let mut parts = if rest.len() == spec.len() { vec![rest] } else { rest.split(':').collect() };
     let guest = parts.remove(0);
-    let mut read_only = false;
+    let (mut read_only, mut quota) = (false, None);
     for option in parts {
-        match option {
-            "ro" => read_only = true,
-            "rw" => read_only = false,
-            other => bail!("invalid --dir `{spec}`: unknown option `{other}` (expected `ro` or `rw`)"),
+        match option.split_once('=') {
+            None if option == "ro" => read_only = true,
+            None if option == "rw" => read_only = false,
+            Some(("quota", size)) => {
+                quota = Some(crate::args::parse_size(size).map_err(|e| anyhow!("invalid --dir `{spec}`: {e}"))?);
+            }
+            _ => bail!("invalid --dir `{spec}`: unknown option `{option}` (expected `ro`, `rw` or `quota=SIZE`)"),
         }
     }
     if host.is_empty() || guest.is_empty() {
         bail!("invalid --dir `{spec}`: expected HOST, HOST::GUEST or HOST::GUEST:ro");
     }
-    Ok(DirSpec { host, guest, read_only })
+    Ok(DirSpec { host, guest, read_only, quota })
 }
 
 /// Builds the guest's context from the command line; `guest_args` says whether ARGS are the
@@ -133,10 +138,13 @@ fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
         }
     }
     for spec in &args.dirs {
-        let DirSpec { host, guest, read_only } = parse_dir(spec)?;
-        let dir = HostDir::open_ambient(Path::new(host))
+        let DirSpec { host, guest, read_only, quota } = parse_dir(spec)?;
+        let mut dir = HostDir::open_ambient(Path::new(host))
             .map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?
             .with_sorted_listings(args.deterministic);
+        if let Some(bytes) = quota {
+            dir = dir.with_quota(bytes);
+        }
         builder = if read_only {
             builder.read_only_dir(Arc::new(dir), guest)
         } else {
@@ -364,7 +372,7 @@ mod tests {
 
     #[test]
     fn dir_specs() {
-        let spec = |host, guest, read_only| DirSpec { host, guest, read_only };
+        let spec = |host, guest, read_only| DirSpec { host, guest, read_only, quota: None };
         assert_eq!(parse_dir("a").unwrap(), spec("a", "a", false));
         assert_eq!(parse_dir("a:b").unwrap(), spec("a:b", "a:b", false));
         assert_eq!(parse_dir("/tmp/x::/data").unwrap(), spec("/tmp/x", "/data", false));
@@ -374,6 +382,10 @@ mod tests {
         assert!(parse_dir("::x").is_err());
         assert!(parse_dir("x::").is_err());
         assert!(parse_dir("x:::ro").is_err());
+        assert_eq!(parse_dir("/d::/data:quota=1M").unwrap().quota, Some(1 << 20));
+        let both = parse_dir("/d::/data:ro:quota=4K").unwrap();
+        assert_eq!((both.read_only, both.quota), (true, Some(4096)));
+        assert!(parse_dir("/d::/data:quota=big").is_err());
     }
 
     #[test]

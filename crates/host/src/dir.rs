@@ -2,6 +2,7 @@
 
 use crate::errno::{from_host, retry};
 use crate::file::{HostFile, fdflags, filetype, oflags};
+use crate::quota::Quota;
 use crate::stat::{filestat, timestamps};
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype};
 use lucent_core::fs::{DirEntry, OpenOptions, Opened, SetTime, WasiDir};
@@ -27,6 +28,8 @@ pub struct HostDir {
     listing: Mutex<Vec<DirEntry>>,
     /// List entries sorted by name (deterministic runs), rather than in the host's order.
     sorted: bool,
+    /// The quota of the mount, shared by everything opened beneath it.
+    quota: Option<Arc<Quota>>,
 }
 
 impl HostDir {
@@ -42,7 +45,14 @@ impl HostDir {
     }
 
     fn from_fd(fd: OwnedFd) -> Self {
-        HostDir { fd, listing: Mutex::default(), sorted: false }
+        HostDir { fd, listing: Mutex::default(), sorted: false, quota: None }
+    }
+
+    /// Caps the bytes the guest can add beneath this directory at `bytes` (writes past the end
+    /// of files, `fd_allocate`, `fd_filestat_set_size`); beyond it calls fail with `Dquot`.
+    pub fn with_quota(mut self, bytes: u64) -> Self {
+        self.quota = Some(Arc::new(Quota::new(bytes)));
+        self
     }
 
     /// Lists entries sorted by name, here and in every directory opened beneath, instead of in
@@ -54,7 +64,7 @@ impl HostDir {
 
     /// A directory opened beneath this one, listing as this one does.
     fn child(&self, fd: OwnedFd) -> HostDir {
-        HostDir::from_fd(fd).with_sorted_listings(self.sorted)
+        HostDir { quota: self.quota.clone(), ..HostDir::from_fd(fd).with_sorted_listings(self.sorted) }
     }
 
     /// Wraps a freshly opened descriptor as a directory or a file.
@@ -62,7 +72,7 @@ impl HostDir {
         let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
             FileType::Directory => Opened::Dir(Arc::new(self.child(fd))),
-            _ => Opened::File(Arc::new(HostFile::new(fd))),
+            _ => Opened::File(Arc::new(HostFile::new(fd).with_quota(self.quota.clone()))),
         })
     }
 

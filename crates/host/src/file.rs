@@ -1,6 +1,7 @@
 //! Host files: anything with a file descriptor (regular files, pipes, terminals, sockets).
 
 use crate::errno::{from_host, retry};
+use crate::quota::Quota;
 use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};
 use lucent_core::fs::{SetTime, WasiFile};
 use rustix::event::{PollFd, PollFlags};
@@ -23,19 +24,27 @@ pub struct HostFile<F = OwnedFd> {
     shared: bool,
     /// The emulated `NONBLOCK` of a shared descriptor.
     nonblock: AtomicBool,
+    /// The quota of the mount this file was opened beneath, if it has one.
+    quota: Option<Arc<Quota>>,
 }
 
 impl HostFile<OwnedFd> {
     /// Wraps an open file descriptor the guest may use as its own (a file, a pipe, a socket,
     /// a listening socket).
     pub fn new(fd: OwnedFd) -> Self {
-        HostFile { fd, shared: false, nonblock: AtomicBool::new(false) }
+        HostFile { fd, shared: false, nonblock: AtomicBool::new(false), quota: None }
+    }
+
+    /// Charges the bytes this file grows by to `quota`.
+    pub(crate) fn with_quota(mut self, quota: Option<Arc<Quota>>) -> Self {
+        self.quota = quota;
+        self
     }
 }
 
 impl HostFile<BorrowedFd<'static>> {
     fn shared(fd: BorrowedFd<'static>) -> Self {
-        HostFile { fd, shared: true, nonblock: AtomicBool::new(false) }
+        HostFile { fd, shared: true, nonblock: AtomicBool::new(false), quota: None }
     }
 
     /// The host process's standard input.
@@ -58,6 +67,38 @@ impl<F: AsFd> HostFile<F> {
     /// The descriptor, for the scheduler.
     pub(crate) fn borrow_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+
+    /// Runs `op`, which writes `len` bytes at `at` (`None`: the current position, or the end in
+    /// append mode), charging the growth of the file to the quota first and refunding what a
+    /// short write did not use. Without a quota, just runs `op`.
+    fn charged(&self, at: Option<u64>, len: usize, op: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
+        let Some(quota) = &self.quota else { return op() };
+        let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return op();
+        }
+        let size = u64::try_from(stat.st_size).unwrap_or(0);
+        let append = fdflags(self.fd.as_fd())?.contains(Fdflags::APPEND);
+        let start = match at {
+            _ if append => size,
+            Some(offset) => offset,
+            None => rustix::fs::seek(&self.fd, SeekFrom::Current(0)).map_err(from_host)?,
+        };
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        let growth = start.saturating_add(len).saturating_sub(size);
+        quota.charge(growth)?;
+        let result = op();
+        let written = result.as_ref().map_or(0, |n| u64::try_from(*n).unwrap_or(0));
+        quota.refund(growth - start.saturating_add(written).saturating_sub(size).min(growth));
+        result
+    }
+
+    /// Charges growing the file to `end` bytes to the quota.
+    fn charge_growth_to(&self, end: u64) -> Result<(), Errno> {
+        let Some(quota) = &self.quota else { return Ok(()) };
+        let size = u64::try_from(rustix::fs::fstat(&self.fd).map_err(from_host)?.st_size).unwrap_or(0);
+        quota.charge(end.saturating_sub(size))
     }
 
     /// For a shared descriptor in emulated non-blocking mode: `Again` unless `flags` is ready.
@@ -175,7 +216,8 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
         self.would_block(PollFlags::OUT)?;
-        retry(|| rustix::io::writev(&self.fd, bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.charged(None, len, || retry(|| rustix::io::writev(&self.fd, bufs)))
     }
 
     fn seek(&self, offset: i64, whence: Whence) -> Result<u64, Errno> {
@@ -192,7 +234,8 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize, Errno> {
-        retry(|| rustix::io::pwritev(&self.fd, bufs, offset))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.charged(Some(offset), len, || retry(|| rustix::io::pwritev(&self.fd, bufs, offset)))
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {
@@ -200,6 +243,7 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn set_size(&self, size: u64) -> Result<(), Errno> {
+        self.charge_growth_to(size)?;
         retry(|| rustix::fs::ftruncate(&self.fd, size))
     }
 
@@ -221,6 +265,7 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn allocate(&self, offset: u64, len: u64) -> Result<(), Errno> {
+        self.charge_growth_to(offset.saturating_add(len))?;
         retry(|| rustix::fs::fallocate(&self.fd, rustix::fs::FallocateFlags::empty(), offset, len))
     }
 

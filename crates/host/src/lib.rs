@@ -17,12 +17,14 @@ mod clocks;
 mod dir;
 pub mod errno;
 mod file;
+mod quota;
 mod sched;
 mod stat;
 
 pub use clocks::{HostClocks, HostRandom};
 pub use dir::HostDir;
 pub use file::HostFile;
+pub use quota::Quota;
 pub use sched::HostSched;
 
 use lucent_core::WasiCtxBuilder;

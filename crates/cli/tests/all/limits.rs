@@ -3,6 +3,7 @@
 
 use crate::harness::{Run, Sandbox, wat_file};
 use std::time::{Duration, Instant};
+use test_programs_artifacts as guests;
 
 #[test]
 fn memory_growth_past_max_memory_returns_minus_one() {
@@ -92,4 +93,21 @@ fn bad_limit_values_are_one_line() {
         out.expect_code(2);
         assert!(out.stderr.contains(says), "{flag} {value}: {}", out.stderr);
     }
+}
+
+#[test]
+fn writing_past_a_quota_is_dquot_and_keeps_the_data() {
+    let sandbox = Sandbox::new();
+    let quota_mount = format!("{}::.:quota=1K", sandbox.dir().display());
+    let out = crate::harness::Run::new().opts(["--dir", quota_mount.as_str()]).run(guests::QUOTA, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "quota ok\n");
+    let a = std::fs::read(sandbox.path("a.txt")).unwrap();
+    assert_eq!(a.len(), 800);
+    assert!(a[..500].iter().all(|&c| c == b'A') && a[500..].iter().all(|&c| c == b'a'));
+    let b = std::fs::read(sandbox.path("b.txt")).unwrap();
+    assert_eq!(b.len(), 224);
+    assert_eq!(&b[..2], b"BB");
+    // Without a quota the same program fails its first check: the writes succeed.
+    sandbox.lucent().run(guests::QUOTA, &[]).expect_code(1);
 }
