@@ -1,15 +1,19 @@
 //! Opens `swap/outside.txt` again and again while the host swaps `swap` between a real
 //! directory (whose `outside.txt` says "inside") and symlinks leading out of the sandbox.
 //! Reading "secret" would be an escape. Prints the tally.
-//! Arguments: the number of iterations.
+//! Arguments: the least number of iterations, and the number of opens and refusals to see
+//! before stopping (it stops after 100 times the first number in any case).
 
 use test_programs::{FOLLOW, PREOPEN, close, open, read, rights};
 
 fn main() {
     let iterations: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let each: u32 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(0);
     let (mut opened, mut refused, mut escaped) = (0u32, 0u32, 0u32);
     let paths = ["swap/outside.txt", "swap/./outside.txt", "swap/../swap/outside.txt"];
-    for i in 0..iterations {
+    let mut i = 0u32;
+    while i < iterations || ((opened < each || refused < each) && i < iterations.saturating_mul(100)) {
+        i += 1;
         let path = paths[i as usize % paths.len()];
         match open(PREOPEN, FOLLOW, path, 0, rights::FD_READ, 0, 0) {
             Ok(fd) => {
@@ -26,6 +30,7 @@ fn main() {
             Err(_) => refused += 1,
         }
     }
-    println!("iterations={iterations} escaped={escaped}");
+    println!("escaped={escaped}");
+    eprintln!("iterations={i}");
     eprintln!("opened={opened} refused={refused}");
 }
