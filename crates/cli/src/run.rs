@@ -216,7 +216,7 @@ fn report(e: &wasmtime::Error) -> Outcome {
     }
     let backtrace = e.downcast_ref::<WasmBacktrace>();
     let what = match e.downcast_ref::<Trap>() {
-        Some(trap) => trap.to_string(),
+        Some(trap) => format!("{} ({trap})", trap_kind(*trap)),
         None if backtrace.is_some() => e.root_cause().to_string(),
         None => {
             eprintln!("lucent: error: {}", one_line(e));
@@ -234,6 +234,29 @@ fn report(e: &wasmtime::Error) -> Outcome {
     }
     eprintln!("{}", message.trim_end());
     Outcome::Trapped
+}
+
+/// A trap's kind in plain words; wasmtime's own message follows it in parentheses.
+fn trap_kind(trap: Trap) -> &'static str {
+    match trap {
+        Trap::StackOverflow => "stack overflow",
+        Trap::MemoryOutOfBounds => "out-of-bounds memory access",
+        Trap::HeapMisaligned => "misaligned atomic access",
+        Trap::TableOutOfBounds => "out-of-bounds table access",
+        Trap::IndirectCallToNull => "call through a null table entry",
+        Trap::BadSignature => "indirect call with the wrong signature",
+        Trap::IntegerOverflow => "integer overflow",
+        Trap::IntegerDivisionByZero => "integer divide by zero",
+        Trap::BadConversionToInteger => "invalid conversion of a float to an integer",
+        Trap::UnreachableCodeReached => "unreachable executed",
+        Trap::OutOfFuel => "out of fuel",
+        Trap::Interrupt => "interrupted",
+        Trap::NullReference => "null reference",
+        Trap::ArrayOutOfBounds => "out-of-bounds array access",
+        Trap::AllocationTooLarge => "allocation too large",
+        Trap::CastFailure => "failed cast",
+        _ => "trap",
+    }
 }
 
 /// Calls `func` with no arguments and no results.
