@@ -27,7 +27,10 @@
 pub struct ReadmeDoctests;
 
 pub mod policy;
+mod pre;
 pub mod trace;
+
+pub use pre::{WasiPre, pooling_config};
 
 use lucent_abi::{Errno, GuestMemory};
 use lucent_core::WasiCtx;

@@ -2,32 +2,13 @@
 //! before starting the guest is not counted, and two instances running at once on two threads
 //! each see only their own time.
 
-use lucent_abi::{Errno, Filetype};
+mod common;
+
+use common::Capture;
 use lucent_core::WasiCtx;
-use lucent_core::fs::WasiFile;
-use std::any::Any;
-use std::io::IoSlice;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::{Engine, Linker, Module, Store};
-
-/// Standard output captured in memory.
-#[derive(Debug, Default)]
-struct Capture(Mutex<Vec<u8>>);
-
-impl WasiFile for Capture {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn filetype(&self) -> Result<Filetype, Errno> {
-        Ok(Filetype::CharacterDevice)
-    }
-    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
-        let mut out = self.0.lock().unwrap();
-        bufs.iter().for_each(|b| out.extend_from_slice(b));
-        Ok(bufs.iter().map(|b| b.len()).sum())
-    }
-}
 
 /// Spins on this thread for `ms` of CPU time.
 fn burn_host_cpu(ms: u64) {
@@ -50,7 +31,7 @@ fn run_guest(engine: &Engine, module: &Module, ms: u64) -> (u64, u64) {
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap();
     store.data().start_clocks();
     start.call(&mut store, ()).unwrap();
-    let text = String::from_utf8(stdout.0.lock().unwrap().clone()).unwrap();
+    let text = stdout.text();
     let field = |name: &str| -> u64 {
         text.split_whitespace().find_map(|kv| kv.strip_prefix(name)).and_then(|v| v.trim().parse().ok()).unwrap()
     };

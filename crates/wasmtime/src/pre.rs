@@ -1,0 +1,84 @@
+//! Fast instantiation for embedders: link a module once ([`WasiPre`]), then instantiate it as
+//! often as needed, from a pooling allocator with copy-on-write memory images
+//! ([`pooling_config`]).
+//!
+//! ```no_run
+//! use lucent_core::WasiCtx;
+//! use lucent_wasmtime::{WasiPre, add_to_linker, pooling_config};
+//! use wasmtime::{Engine, Linker, Module, Store};
+//!
+//! let engine = Engine::new(&pooling_config(1000, 64 << 20))?;
+//! let module = Module::from_file(&engine, "hello.wasm")?;
+//! let mut linker = Linker::new(&engine);
+//! add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)?;
+//! let pre = WasiPre::new(&linker, &module, |ctx: &mut WasiCtx| ctx)?;
+//! for _ in 0..10_000 {
+//!     let mut store = Store::new(&engine, WasiCtx::builder().build()?);
+//!     let status = pre.run(&mut store)?; // `_start`; the `proc_exit` code, or 0
+//!     assert_eq!(status, 0);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use lucent_core::WasiCtx;
+use lucent_core::preview1::Exit;
+use wasmtime::{Instance, InstanceAllocationStrategy, InstancePre, Linker, Module, PoolingAllocationConfig, Store};
+
+/// [`crate::default_config`] with the pooling instance allocator: room for `instances`
+/// instances at once, each with up to `max_memory` bytes of linear memory, their memories
+/// initialised copy-on-write from the module's image (wasmtime's `memory_init_cow`, on by
+/// default) and reset by `madvise` when an instance is dropped rather than unmapped. An
+/// instantiation past `instances` live ones fails with an error.
+pub fn pooling_config(instances: u32, max_memory: usize) -> wasmtime::Config {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_core_instances(instances).total_memories(instances).total_tables(instances).max_memory_size(max_memory);
+    let mut config = crate::default_config();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool)).memory_init_cow(true);
+    config
+}
+
+/// A module linked once against a [`Linker`] holding the WASI functions (and whatever else
+/// the embedder added): instantiating it does no name resolution or type checking.
+pub struct WasiPre<T: 'static> {
+    pre: InstancePre<T>,
+    get: fn(&mut T) -> &mut WasiCtx,
+}
+
+impl<T: 'static> WasiPre<T> {
+    /// Links `module`; `get` finds the WASI context in the store's data.
+    ///
+    /// # Errors
+    ///
+    /// If an import is missing from `linker` or has the wrong type.
+    pub fn new(linker: &Linker<T>, module: &Module, get: fn(&mut T) -> &mut WasiCtx) -> wasmtime::Result<Self> {
+        Ok(WasiPre { pre: linker.instantiate_pre(module)?, get })
+    }
+
+    /// A new instance in `store`.
+    ///
+    /// # Errors
+    ///
+    /// If the module's start function traps or the allocator is full.
+    pub fn instantiate(&self, store: &mut Store<T>) -> wasmtime::Result<Instance> {
+        self.pre.instantiate(store)
+    }
+
+    /// Instantiates the module as a command and runs `_start`: starts the context's CPU-time
+    /// clocks, and returns the `proc_exit` code, or 0 if `_start` returned.
+    ///
+    /// # Errors
+    ///
+    /// A trap (with its wasm backtrace), a missing `_start`, or an instantiation error.
+    pub fn run(&self, store: &mut Store<T>) -> wasmtime::Result<u32> {
+        let instance = self.pre.instantiate(&mut *store)?;
+        let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
+        (self.get)(store.data_mut()).start_clocks();
+        match start.call(&mut *store, ()) {
+            Ok(()) => Ok(0),
+            Err(e) => match e.downcast_ref::<Exit>() {
+                Some(exit) => Ok(exit.0),
+                None => Err(e),
+            },
+        }
+    }
+}
