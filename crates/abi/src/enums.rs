@@ -27,6 +27,7 @@ macro_rules! guest_enum {
             }
 
             /// The value as the guest sees it.
+            #[allow(clippy::as_conversions, reason = "a fieldless enum to its own repr type: lossless")]
             pub const fn raw(self) -> $raw {
                 self as $raw
             }

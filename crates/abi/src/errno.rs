@@ -14,6 +14,7 @@ macro_rules! errnos {
             pub const ALL: &[Errno] = &[$(Errno::$name,)*];
 
             /// The code as the guest sees it.
+            #[allow(clippy::as_conversions, reason = "a `repr(u16)` enum to its own repr: lossless")]
             pub const fn raw(self) -> u16 { self as u16 }
 
             /// The code for a raw value, if it names one.

@@ -170,7 +170,9 @@ impl<'a> GuestMemory<'a> {
         let range = self.range(Region::new(ptr.offset, total), T::ALIGN)?;
         let bytes = self.bytes.get(range).ok_or(Errno::Fault)?;
         let size = usize::try_from(T::SIZE).map_err(|_| Errno::Fault)?;
-        bytes.chunks_exact(size.max(1)).map(T::decode).collect()
+        #[allow(clippy::disallowed_methods, reason = "the chunk size is at least 1")]
+        let records = bytes.chunks_exact(size.max(1));
+        records.map(T::decode).collect()
     }
 
     /// The bytes of `region`, to read.
@@ -191,6 +193,22 @@ impl<'a> GuestMemory<'a> {
     pub fn bytes_mut(&mut self, region: Region) -> Result<&mut [u8], Errno> {
         let range = self.range(region, 1)?;
         self.bytes.get_mut(range).ok_or(Errno::Fault)
+    }
+
+    /// Copies `src` into guest memory at `offset`.
+    ///
+    /// # Errors
+    ///
+    /// `Fault` if the bytes do not all lie inside memory.
+    pub fn write_bytes(&mut self, offset: u32, src: &[u8]) -> Result<(), Errno> {
+        let len = u32::try_from(src.len()).map_err(|_| Errno::Fault)?;
+        let dst = self.bytes_mut(Region::new(offset, len))?;
+        if dst.len() != src.len() {
+            return Err(Errno::Fault);
+        }
+        #[allow(clippy::disallowed_methods, reason = "the lengths are equal: checked just above")]
+        dst.copy_from_slice(src);
+        Ok(())
     }
 
     /// Several regions at once, to write into (for `readv`-style calls).
@@ -218,13 +236,12 @@ impl<'a> GuestMemory<'a> {
                 }
                 continue;
             }
-            if range.start < consumed {
-                return Ok(None);
-            }
-            let skip = range.start - consumed;
-            let taken = core::mem::take(&mut rest);
-            let (_, tail) = taken.split_at_mut(skip);
-            let (this, tail) = tail.split_at_mut(range.len());
+            // Regions are sorted by start, so one that starts before the end of the last
+            // overlaps it.
+            let Some(skip) = range.start.checked_sub(consumed) else { return Ok(None) };
+            // `rest` is `bytes[consumed..]` and `range.end <= bytes.len()`, so both splits fit.
+            let (_, tail) = core::mem::take(&mut rest).split_at_mut_checked(skip).ok_or(Errno::Fault)?;
+            let (this, tail) = tail.split_at_mut_checked(range.len()).ok_or(Errno::Fault)?;
             rest = tail;
             consumed = range.end;
             if let Some(slot) = slots.get_mut(i) {
@@ -246,6 +263,7 @@ macro_rules! int_guest_type {
             fn encode(&self, bytes: &mut [u8]) {
                 let le = self.to_le_bytes();
                 if let Some(dst) = bytes.get_mut(..le.len()) {
+                    #[allow(clippy::disallowed_methods, reason = "`get_mut(..n)` gave exactly `n` bytes")]
                     dst.copy_from_slice(&le);
                 }
             }
@@ -298,6 +316,17 @@ mod tests {
     }
 
     #[test]
+    fn write_bytes_writes_all_or_nothing() {
+        let mut buf = vec![0u8; 8];
+        let mut mem = GuestMemory::new(&mut buf);
+        assert_eq!(mem.write_bytes(6, b"ab"), Ok(()));
+        assert_eq!(mem.write_bytes(7, b"cd"), Err(Errno::Fault));
+        assert_eq!(mem.write_bytes(u32::MAX, b"e"), Err(Errno::Fault));
+        assert_eq!(mem.write_bytes(8, b""), Ok(()));
+        assert_eq!(&buf[6..], b"ab");
+    }
+
+    #[test]
     fn disjoint_regions_are_split_and_overlaps_refused() {
         let mut buf: Vec<u8> = (0..32).collect();
         let mut mem = GuestMemory::new(&mut buf);
@@ -323,6 +352,7 @@ mod tests {
             let _ = mem.bytes_mut(Region::new(off, n));
             let _ = mem.read_array(GuestPtr::<u32>::new(off), n % 1000);
             let _ = mem.disjoint_bytes_mut(&[Region::new(off, n), Region::new(n, off)]);
+            let _ = mem.write_bytes(off, &[7; 9]);
         }
     }
 }

@@ -429,11 +429,13 @@ impl Subscription {
         match *kind {
             SubscriptionKind::Clock { id, timeout, precision, flags } => {
                 put(b, u, Eventtype::Clock.raw());
-                let base = payload + clock_skip;
-                put(b, base + Self::CLOCK_ID, id.raw());
-                put(b, base + Self::CLOCK_TIMEOUT, timeout);
-                put(b, base + Self::CLOCK_PRECISION, precision);
-                put(b, base + Self::CLOCK_FLAGS, flags.bits());
+                // Offsets past the record (impossible for the constants callers pass) saturate,
+                // and `put` drops writes outside the bytes.
+                let field = |off: u32| payload.saturating_add(clock_skip).saturating_add(off);
+                put(b, field(Self::CLOCK_ID), id.raw());
+                put(b, field(Self::CLOCK_TIMEOUT), timeout);
+                put(b, field(Self::CLOCK_PRECISION), precision);
+                put(b, field(Self::CLOCK_FLAGS), flags.bits());
             }
             SubscriptionKind::FdRead { fd } => {
                 put(b, u, Eventtype::FdRead.raw());

@@ -9,10 +9,10 @@ use rand_core::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Rounds `t` down to a multiple of `resolution` (which is at least 1).
+/// Rounds `t` down to a multiple of `resolution` (0 leaves `t` as it is).
 pub fn coarsen(t: u64, resolution: u64) -> u64 {
-    let resolution = resolution.max(1);
-    t - t % resolution
+    // The remainder is never more than `t`: the subtraction cannot saturate.
+    t.saturating_sub(t.checked_rem(resolution).unwrap_or(0))
 }
 
 /// Clocks whose readings are rounded down to a multiple of `resolution` nanoseconds, for every

@@ -425,7 +425,8 @@ impl WasiFile for NullFile {
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
-        Ok(bufs.iter().map(|b| b.len()).sum())
+        // As `writev`: `Inval` if the lengths add up past what the count can hold.
+        bufs.iter().try_fold(0usize, |total, b| total.checked_add(b.len())).ok_or(Errno::Inval)
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {

@@ -194,7 +194,7 @@ pub fn resolve<R>(
             Ok(target) => target,
             Err(_) => return Err(error),
         };
-        hops += 1;
+        hops = hops.saturating_add(1);
         if hops > MAX_SYMLINK_HOPS {
             return Err(Errno::Loop);
         }

@@ -202,7 +202,8 @@ impl FdTable {
     /// How many descriptors are open.
     pub fn len(&self) -> usize {
         let slots = self.slots.read().unwrap_or_else(PoisonError::into_inner);
-        slots.entries.len() - slots.free.len()
+        // `free` only holds numbers below `entries.len()`.
+        slots.entries.len().saturating_sub(slots.free.len())
     }
 
     /// Whether no descriptor is open.

@@ -90,7 +90,7 @@ impl<F: AsFd> HostFile<F> {
         quota.charge(growth)?;
         let result = op();
         let written = result.as_ref().map_or(0, |n| u64::try_from(*n).unwrap_or(0));
-        quota.refund(growth - start.saturating_add(written).saturating_sub(size).min(growth));
+        quota.refund(growth.saturating_sub(start.saturating_add(written).saturating_sub(size)));
         result
     }
 
@@ -114,6 +114,12 @@ impl<F: AsFd> HostFile<F> {
             Err(e) => Err(from_host(e)),
         }
     }
+}
+
+/// The bytes in `bufs`, saturated: it only sizes the quota charge, and a total past
+/// `usize::MAX` could not be written anyway (`writev` refuses it).
+fn total_len(bufs: &[IoSlice<'_>]) -> usize {
+    bufs.iter().fold(0usize, |total, b| total.saturating_add(b.len()))
 }
 
 /// The WASI file type of a host file type.
@@ -205,7 +211,7 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
         }
         let changeable = OFlags::APPEND | OFlags::NONBLOCK;
         let current = rustix::fs::fcntl_getfl(&self.fd).map_err(from_host)?;
-        let wanted = (current - changeable) | (oflags(flags) & changeable);
+        let wanted = current.difference(changeable) | (oflags(flags) & changeable);
         rustix::fs::fcntl_setfl(&self.fd, wanted).map_err(from_host)
     }
 
@@ -216,8 +222,7 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
         self.would_block(PollFlags::OUT)?;
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.charged(None, len, || retry(|| rustix::io::writev(&self.fd, bufs)))
+        self.charged(None, total_len(bufs), || retry(|| rustix::io::writev(&self.fd, bufs)))
     }
 
     fn seek(&self, offset: i64, whence: Whence) -> Result<u64, Errno> {
@@ -234,8 +239,7 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize, Errno> {
-        let len = bufs.iter().map(|b| b.len()).sum();
-        self.charged(Some(offset), len, || retry(|| rustix::io::pwritev(&self.fd, bufs, offset)))
+        self.charged(Some(offset), total_len(bufs), || retry(|| rustix::io::pwritev(&self.fd, bufs, offset)))
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {

@@ -58,19 +58,20 @@ fn out_value(mem: &GuestMemory<'_>, name: &str, ptr: u64) -> Option<String> {
 /// Formats and emits the line for one call; `result` is `None` for `proc_exit`.
 pub fn line(name: &str, args: &[(&str, u64)], mem: &GuestMemory<'_>, result: Option<Result<(), Errno>>) {
     let mut out = format!("{name}(");
-    let mut i = 0;
-    while let Some(&(arg, value)) = args.get(i) {
-        if i > 0 {
+    let mut rest = args;
+    while let Some((&(arg, value), tail)) = rest.split_first() {
+        if rest.len() < args.len() {
             out.push_str(", ");
         }
-        let len_name = format!("{arg}_len");
-        match args.get(i + 1) {
-            Some(&(next, len)) if arg.ends_with("path") && next == len_name => {
-                let _ = write!(out, "{arg}={}", path_arg(mem, value, len));
-                i += 2;
-                continue;
-            }
-            _ => {}
+        rest = tail;
+        // A path and its length are shown together, as the string.
+        if arg.ends_with("path")
+            && let Some((&(next, len), tail)) = rest.split_first()
+            && next == format!("{arg}_len")
+        {
+            let _ = write!(out, "{arg}={}", path_arg(mem, value, len));
+            rest = tail;
+            continue;
         }
         if let Some(flags) = flags_arg(arg, value) {
             let _ = write!(out, "{arg}={flags}");
@@ -79,7 +80,6 @@ pub fn line(name: &str, args: &[(&str, u64)], mem: &GuestMemory<'_>, result: Opt
         } else {
             let _ = write!(out, "{arg}={value}");
         }
-        i += 1;
     }
     out.push(')');
     match result {

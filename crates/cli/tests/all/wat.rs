@@ -192,6 +192,16 @@ fn p1_all_imports() {
 }
 
 #[test]
+fn p1_edge_values() {
+    let sandbox = Sandbox::new();
+    sandbox.write("file.txt", "hello world");
+    sandbox.symlink("file.txt", "link");
+    let out = run_checks_with("p1_edge_values", &sandbox, &["--env", "X=1", "--clock-resolution", "1ms"], &[]);
+    assert_eq!(out.stdout, "");
+    assert_eq!(sandbox.read("file.txt"), "hello world");
+}
+
+#[test]
 fn p1_no_memory() {
     let out = run_checks("p1_no_memory", &Sandbox::new());
     assert_eq!(out.stdout, "");

@@ -2,7 +2,7 @@
 
 use super::{Result, guest_size, put};
 use crate::WasiCtx;
-use lucent_abi::{Errno, GuestMemory, GuestPtr, Region};
+use lucent_abi::{Errno, GuestMemory, GuestPtr};
 
 /// The number of strings and the bytes they take with their NUL terminators.
 fn sizes(list: &[Vec<u8>]) -> Result<(u32, u32)> {
@@ -19,14 +19,14 @@ fn write_list(mem: &mut GuestMemory<'_>, list: &[Vec<u8>], ptrs: u32, buf: u32) 
     let mut cursor = buf;
     let array = GuestPtr::<u32>::new(ptrs);
     for (index, item) in list.iter().enumerate() {
-        let len = guest_size(item.len())?.checked_add(1).ok_or(Errno::Overflow)?;
-        let dst = mem.bytes_mut(Region::new(cursor, len))?;
-        if let Some((nul, text)) = dst.split_last_mut() {
-            text.copy_from_slice(item);
-            *nul = 0;
-        }
+        let text_len = guest_size(item.len())?;
+        let nul = cursor.checked_add(text_len).ok_or(Errno::Fault)?;
+        // The terminator first: if it fits, so does the text before it, and a string that
+        // does not fit is not written at all.
+        mem.write(GuestPtr::<u8>::new(nul), &0)?;
+        mem.write_bytes(cursor, item)?;
         mem.write(array.element(guest_size(index)?)?, &cursor)?;
-        cursor = cursor.checked_add(len).ok_or(Errno::Fault)?;
+        cursor = nul.checked_add(1).ok_or(Errno::Fault)?;
     }
     Ok(())
 }

@@ -225,8 +225,7 @@ pub fn fd_prestat_dir_name(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32
     if path_len < len {
         return Err(Errno::Nametoolong);
     }
-    mem.bytes_mut(Region::new(path, len))?.copy_from_slice(name);
-    Ok(())
+    mem.write_bytes(path, name)
 }
 
 /// The `filestat` of an open descriptor (shared by both ABIs).
@@ -453,6 +452,10 @@ pub fn fd_renumber(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, to: u
     ctx.table.renumber(fd, to)
 }
 
+/// The size of a `dirent` header, for a buffer on the stack.
+#[allow(clippy::as_conversions, reason = "a constant (24): `usize::try_from` cannot size an array")]
+const DIRENT_SIZE: usize = Dirent::SIZE as usize;
+
 /// `fd_readdir(fd, buf, buf_len, cookie) -> size`: fills `buf` with `dirent` headers each
 /// followed by its name, starting at `cookie` (0 for the beginning). The last entry is cut off
 /// when the buffer is full; `bufused == buf_len` then tells the guest to read on, with a larger
@@ -490,15 +493,17 @@ pub fn fd_readdir(
             },
             filetype: entry.filetype,
         };
-        let mut bytes = [0u8; Dirent::SIZE as usize];
+        let mut bytes = [0u8; DIRENT_SIZE];
         header.encode(&mut bytes);
         for part in [&bytes[..], &entry.name[..]] {
             let room = out.get_mut(used..).unwrap_or_default();
             let n = part.len().min(room.len());
             if let (Some(dst), Some(src)) = (room.get_mut(..n), part.get(..n)) {
+                #[allow(clippy::disallowed_methods, reason = "both sides were cut to `n` bytes just above")]
                 dst.copy_from_slice(src);
             }
-            used += n;
+            // `n` is at most the room left, so `used` stays within `out`.
+            used = used.saturating_add(n);
         }
         used < out.len()
     })?;

@@ -294,8 +294,7 @@ pub fn path_readlink(
     dst_ok?;
     let n = target.len().min(usize::try_from(buf_len).unwrap_or(usize::MAX));
     let n32 = super::guest_size(n)?;
-    let src = target.get(..n).ok_or(Errno::Fault)?;
-    mem.bytes_mut(Region::new(buf, n32))?.copy_from_slice(src);
+    mem.write_bytes(buf, target.get(..n).ok_or(Errno::Fault)?)?;
     super::put(mem, bufused, n32)
 }
 

@@ -47,11 +47,8 @@ fn deadline(ctx: &WasiCtx, start: u64, id: Clockid, timeout: u64, precision: u64
 /// reads multiples of it, so a deadline between two ticks is reached at the next tick, and
 /// waiting for exactly that tick avoids waking again and again in between.
 fn round_up(deadline: u64, resolution: u64) -> u64 {
-    let resolution = resolution.max(1);
-    match deadline % resolution {
-        0 => deadline,
-        rest => deadline.saturating_add(resolution - rest),
-    }
+    // `None` only when the next multiple is past `u64::MAX` (the resolution is at least 1).
+    deadline.checked_next_multiple_of(resolution.max(1)).unwrap_or(u64::MAX)
 }
 
 /// Waits for the subscriptions (already decoded from either ABI) and returns the events: the
@@ -157,7 +154,7 @@ pub(crate) fn poll_with<S: lucent_abi::GuestType>(
         mem.read_array(GuestPtr::<S>::new(input), n)?.into_iter().map(convert).collect();
     // The events array has room for one event per subscription; check it before waiting.
     let out = GuestPtr::<Event>::new(out);
-    mem.check(out.element(n - 1)?)?;
+    mem.check(out.element(n.checked_sub(1).ok_or(Errno::Inval)?)?)?;
     mem.check(out)?;
     mem.check(GuestPtr::<u32>::new(nevents))?;
     let events = poll(ctx, &subscriptions)?;
@@ -190,6 +187,7 @@ mod tests {
         assert_eq!(super::round_up(1, 1_000), 1_000);
         assert_eq!(super::round_up(2_000, 1_000), 2_000);
         assert_eq!(super::round_up(7, 1), 7);
+        assert_eq!(super::round_up(7, 0), 7);
         assert_eq!(super::round_up(u64::MAX - 1, 1_000), u64::MAX);
     }
 }

@@ -38,9 +38,10 @@ pub fn signal_action(signal: Signal) -> Option<Exit> {
     match signal {
         None | Chld | Cont | Urg | Winch | Stop | Tstp | Ttin | Ttou => Option::None,
         other => {
+            // Signal numbers are at most 30: neither addition comes near `u32::MAX`.
             let wasi = u32::from(other.raw());
-            let linux = if wasi >= 16 { wasi + 1 } else { wasi };
-            Some(Exit(128 + linux))
+            let linux = if wasi >= 16 { wasi.saturating_add(1) } else { wasi };
+            Some(Exit(linux.saturating_add(128)))
         }
     }
 }

@@ -20,7 +20,7 @@ pub const CONNECTION_RIGHTS: Rights = Rights::SOCKET.difference(Rights::SOCK_ACC
 /// pending; `Notsock`; `Nfile`.
 pub fn sock_accept(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, out: u32) -> Result {
     let flags = Fdflags::from_guest(narrow(flags)?)?;
-    if !(flags - Fdflags::NONBLOCK).is_empty() {
+    if !flags.difference(Fdflags::NONBLOCK).is_empty() {
         return Err(Errno::Inval);
     }
     let desc = ctx.table.get(fd)?;
