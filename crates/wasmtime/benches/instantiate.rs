@@ -4,6 +4,8 @@
 //!
 //! `cargo bench -p lucent-wasmtime --bench instantiate`
 
+#![allow(missing_docs, reason = "criterion's macros generate undocumented functions")]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use lucent_core::WasiCtx;
 use lucent_wasmtime::{WasiPre, add_to_linker, default_config, pooling_config};
@@ -19,17 +21,22 @@ fn prepared(config: &wasmtime::Config, wasm: &str) -> (Engine, WasiPre<WasiCtx>)
 }
 
 fn bench(c: &mut Criterion) {
-    let hello = test_programs_artifacts::HELLO;
     let mut group = c.benchmark_group("hello");
-    for (name, config) in [("pooling", pooling_config(16, 16 << 20)), ("on-demand", default_config())] {
-        let (engine, pre) = prepared(&config, hello);
-        group.bench_function(format!("instantiate+run/{name}"), |b| {
-            b.iter(|| {
-                let mut store = Store::new(&engine, WasiCtx::builder().arg("hello").build().expect("ctx"));
-                assert_eq!(pre.run(&mut store).expect("run"), 0);
+    let configs = [("pooling", pooling_config(16, 16 << 20)), ("on-demand", default_config())];
+    for (lang, hello) in [("c", test_programs_artifacts::C_HELLO), ("rust", test_programs_artifacts::HELLO)] {
+        for (name, config) in &configs {
+            let (engine, pre) = prepared(config, hello);
+            group.bench_function(format!("{lang}/instantiate+run/{name}"), |b| {
+                b.iter(|| {
+                    let mut store = Store::new(&engine, WasiCtx::builder().arg("hello").build().expect("ctx"));
+                    assert_eq!(pre.run(&mut store).expect("run"), 0);
+                });
             });
-        });
-        group.bench_function(format!("instantiate/{name}"), |b| {
+        }
+    }
+    for (name, config) in &configs {
+        let (engine, pre) = prepared(config, test_programs_artifacts::HELLO);
+        group.bench_function(format!("rust/instantiate/{name}"), |b| {
             b.iter(|| {
                 let mut store = Store::new(&engine, WasiCtx::builder().build().expect("ctx"));
                 pre.instantiate(&mut store).expect("instantiate");

@@ -19,12 +19,14 @@ fn prepared(engine: &Engine, guest: &str) -> WasiPre<WasiCtx> {
 #[test]
 fn a_prepared_module_runs_many_times_from_the_pool() {
     let engine = Engine::new(&pooling_config(4, 16 << 20)).unwrap();
-    let pre = prepared(&engine, test_programs_artifacts::HELLO);
-    for _ in 0..200 {
-        let stdout = Arc::new(Capture::default());
-        let mut store = Store::new(&engine, WasiCtx::builder().stdout(stdout.clone()).build().unwrap());
-        assert_eq!(pre.run(&mut store).unwrap(), 0);
-        assert_eq!(stdout.text(), "hello, world\n");
+    for guest in [test_programs_artifacts::HELLO, test_programs_artifacts::C_HELLO] {
+        let pre = prepared(&engine, guest);
+        for _ in 0..200 {
+            let stdout = Arc::new(Capture::default());
+            let mut store = Store::new(&engine, WasiCtx::builder().stdout(stdout.clone()).build().unwrap());
+            assert_eq!(pre.run(&mut store).unwrap(), 0);
+            assert_eq!(stdout.text(), "hello, world\n");
+        }
     }
 }
 
