@@ -108,12 +108,15 @@ impl Stamp {
     }
 }
 
-/// The `name value` lines of a record after its header line.
+/// The last line of every record, so that a truncated record does not parse.
+const END: &str = "end\n";
+
+/// The `name value` lines of a record between its header line and [`END`].
 struct Fields<'a>(HashMap<&'a str, &'a str>);
 
 impl<'a> Fields<'a> {
     fn parse(text: &'a str, header: &str) -> Option<Fields<'a>> {
-        let mut lines = text.lines();
+        let mut lines = text.strip_suffix(END)?.lines();
         if lines.next()? != header {
             return None;
         }
@@ -313,7 +316,7 @@ impl ModuleCache {
         }
         let mut record = format!("{INDEX_HEADER}\n");
         stamp.write(&mut record);
-        record.push_str(&format!("hashed_at_ns {started}\nhash {}\n", hash.to_hex()));
+        record.push_str(&format!("hashed_at_ns {started}\nhash {}\n{END}", hash.to_hex()));
         let path = self.index.join(format!("{:x}-{:x}", stamp.dev, stamp.ino));
         if let Err(e) = write_atomically(&path, record.as_bytes(), false) {
             tracing::debug!(target: TARGET, "index: cannot write {}: {e}", path.display());
@@ -382,6 +385,7 @@ impl ModuleCache {
             let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
             let mut record = format!("{ENTRY_HEADER}\nkey {hex}\n");
             Stamp::of(&meta).write(&mut record);
+            record.push_str(END);
             let entry = self.modules.join(format!("{hex}.entry"));
             write_atomically(&entry, record.as_bytes(), false).map_err(|e| format!("{}: {e}", entry.display()))?;
             Ok(())
@@ -402,11 +406,13 @@ mod tests {
         let stamp = Stamp { dev: 1, ino: 2, len: 3, mtime_ns: -4, ctime_ns: 5_000_000_000_000_000_000 };
         let mut text = format!("{ENTRY_HEADER}\n");
         stamp.write(&mut text);
+        text.push_str(END);
         let fields = Fields::parse(&text, ENTRY_HEADER).unwrap();
         assert_eq!(Stamp::read(&fields), Some(stamp));
         assert!(Fields::parse(&text, INDEX_HEADER).is_none());
-        let truncated = &text[..text.len() - 12];
-        assert!(Fields::parse(truncated, ENTRY_HEADER).and_then(|f| Stamp::read(&f)).is_none());
+        for cut in 1..text.len() {
+            assert!(Fields::parse(&text[..cut], ENTRY_HEADER).is_none(), "{cut}");
+        }
         assert!(Fields::parse("", ENTRY_HEADER).is_none());
     }
 
