@@ -303,7 +303,9 @@ impl ModuleCache {
             tracing::debug!(target: TARGET, "index: the module changed since it was hashed");
             return None;
         }
-        blake3::Hash::from_hex(fields.get::<String>("hash")?).ok()
+        let hash = blake3::Hash::from_hex(fields.get::<String>("hash")?).ok()?;
+        tracing::debug!(target: TARGET, "index: the module is unchanged since it was hashed");
+        Some(hash)
     }
 
     /// Records the hash of a module file's bytes, read from `started`, unless the file changed
@@ -426,5 +428,37 @@ mod tests {
         assert_eq!(entry_key(&plain, &a), entry_key(&Engine::new(&crate::default_config()).unwrap(), &a));
         assert_ne!(entry_key(&plain, &a), entry_key(&plain, &b));
         assert_ne!(entry_key(&plain, &a), entry_key(&fuel, &a));
+    }
+
+    #[test]
+    fn the_index_trusts_only_files_changed_well_before_they_were_hashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ModuleCache::open(&dir.path().join("cache")).unwrap();
+        let module = dir.path().join("m.wasm");
+        fs::write(&module, b"bytes").unwrap();
+        let stamp = Stamp::of(&fs::metadata(&module).unwrap());
+        let hash = blake3::hash(b"bytes");
+        let window = i128::try_from(RACY_WINDOW.as_nanos()).unwrap();
+        // Hashed within the window after its last change: not recorded.
+        cache.remember(&stamp, &hash, stamp.ctime_ns + window);
+        assert_eq!(cache.indexed_hash(&stamp), None);
+        // Hashed after it: recorded, and trusted while the file's metadata is the same.
+        cache.remember(&stamp, &hash, stamp.ctime_ns + window + 1);
+        assert_eq!(cache.indexed_hash(&stamp), Some(hash));
+        for changed in [
+            Stamp { ctime_ns: stamp.ctime_ns + 1, ..stamp },
+            Stamp { mtime_ns: stamp.mtime_ns + 1, ..stamp },
+            Stamp { len: stamp.len + 1, ..stamp },
+        ] {
+            assert_eq!(cache.indexed_hash(&changed), None, "{changed:?}");
+        }
+        // A record whose hashing time is within the window is not trusted either.
+        let path = cache.index.join(format!("{:x}-{:x}", stamp.dev, stamp.ino));
+        let clean = format!("hashed_at_ns {}", stamp.ctime_ns + window + 1);
+        let racy =
+            fs::read_to_string(&path).unwrap().replace(&clean, &format!("hashed_at_ns {}", stamp.ctime_ns + window));
+        fs::remove_file(&path).unwrap();
+        fs::write(&path, racy).unwrap();
+        assert_eq!(cache.indexed_hash(&stamp), None);
     }
 }
