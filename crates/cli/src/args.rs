@@ -10,7 +10,8 @@ Exit status:
          or 0 when its _start returned
   1      Lucent could not run the module: missing or unreadable file, not a
          WebAssembly module, compile or link error, unknown import, missing
-         _start, bad --dir, or a host error
+         _start, bad --dir, a precompiled artifact without --allow-precompiled
+         or compiled for other options, or a host error
   2      bad command line
   124    the guest ran past --timeout
   134    the guest trapped (unreachable, out-of-bounds access, stack
