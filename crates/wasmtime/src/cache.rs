@@ -82,7 +82,7 @@ struct Stamp {
 
 impl Stamp {
     fn of(meta: &Metadata) -> Stamp {
-        let ns = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+        let ns = |secs: i64, nsec: i64| i128::from(secs).saturating_mul(1_000_000_000).saturating_add(i128::from(nsec));
         Stamp {
             dev: meta.dev(),
             ino: meta.ino(),
