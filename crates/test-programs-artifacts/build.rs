@@ -65,8 +65,18 @@ fn build_rust(programs: &Path, target: &Path) -> Vec<(String, PathBuf)> {
         .arg(programs.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target);
-    // The outer build's settings are for the host; the guests get their own.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_TARGET_DIR", "RUSTC_WRAPPER"] {
+    // The outer build's settings are for the host; the guests get their own. Under `cargo
+    // clippy` the outer build's clippy-driver and its `-D warnings` would lint the guests with
+    // the host crates' clippy.toml (whose disallowed methods are for guest-input code).
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CLIPPY_ARGS",
+    ] {
         cmd.env_remove(var);
     }
     let status = cmd.status().expect("run cargo for the guest programs");

@@ -10,7 +10,8 @@ Exit status:
          or 0 when its _start returned
   1      Lucent could not run the module: missing or unreadable file, not a
          WebAssembly module, compile or link error, unknown import, missing
-         _start, bad --dir, or a host error
+         _start, bad --dir, a precompiled artifact without --allow-precompiled
+         or compiled for other options, or a host error
   2      bad command line
   124    the guest ran past --timeout
   134    the guest trapped (unreachable, out-of-bounds access, stack
@@ -31,10 +32,41 @@ pub struct Cli {
 
 /// What to do.
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
 pub enum Command {
     /// Run a WebAssembly module (`.wasm` or `.wat`). `lucent MODULE ...` is short for this.
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Compile a WebAssembly module ahead of time into a precompiled artifact (`.cwasm`) that
+    /// `lucent run --allow-precompiled` loads without compiling. Give the same --deterministic,
+    /// --timeout and --fuel options as the runs that will use it: they change the code.
+    Compile(CompileArgs),
+}
+
+/// Options of `lucent compile`.
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// Where to write the artifact (default: MODULE with the extension `.cwasm`).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Compile for runs with --deterministic (canonical NaNs, deterministic relaxed SIMD).
+    #[arg(long)]
+    pub deterministic: bool,
+
+    /// Compile for runs with --timeout (interruption checks are compiled in; the duration is
+    /// given to `lucent run`, and any duration here means the same).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<u64>,
+
+    /// Compile for runs with --fuel (fuel metering is compiled in; the amount is given to
+    /// `lucent run`, and any amount here means the same).
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+
+    /// The WebAssembly module to compile (binary `.wasm` or text `.wat`).
+    #[arg(value_name = "MODULE")]
+    pub module: PathBuf,
 }
 
 /// Options of `lucent run`.
@@ -134,7 +166,25 @@ pub struct RunArgs {
     #[arg(long)]
     pub trap_unknown_imports: bool,
 
-    /// The WebAssembly module to run (binary `.wasm` or text `.wat`).
+    /// Compile without the compile cache: neither look for the module there nor store it.
+    /// By default compiled modules are kept in $LUCENT_CACHE_DIR, else $XDG_CACHE_HOME/lucent,
+    /// else ~/.cache/lucent, and loaded from there when the same module is run again with
+    /// the same code-changing options (--deterministic, --timeout, --fuel).
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Keep the compile cache in this directory instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Allow MODULE to be a precompiled artifact (`.cwasm`, from `lucent compile`). It is
+    /// native code, and is loaded into the runner as it is: only for artifacts you trust as
+    /// much as a program you would run. WebAssembly modules are sandboxed either way.
+    #[arg(long)]
+    pub allow_precompiled: bool,
+
+    /// The WebAssembly module to run (binary `.wasm`, text `.wat`, or with
+    /// --allow-precompiled a `.cwasm` from `lucent compile`).
     #[arg(value_name = "MODULE")]
     pub module: PathBuf,
 
@@ -179,7 +229,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Makes `lucent [OPTIONS] MODULE ...` mean `lucent run [OPTIONS] MODULE ...`.
 pub fn normalise(mut argv: Vec<OsString>) -> Vec<OsString> {
-    let explicit = ["run", "help", "-h", "--help", "-V", "--version"];
+    let explicit = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
     match argv.get(1) {
         Some(first) if explicit.iter().any(|e| first == e) => argv,
         Some(_) => {
@@ -198,6 +248,7 @@ mod tests {
         let argv = normalise(args.iter().map(OsString::from).collect());
         match Cli::try_parse_from(argv).unwrap().command {
             Command::Run(run) => run,
+            Command::Compile(_) => panic!("not a run"),
         }
     }
 
@@ -215,6 +266,20 @@ mod tests {
         assert_eq!(run.envs, ["A=1"]);
         assert!(run.trace);
         assert_eq!(run.args, ["-v"]);
+    }
+
+    #[test]
+    fn compile_subcommand() {
+        let argv =
+            normalise(["lucent", "compile", "--fuel", "1", "-o", "out.cwasm", "m.wasm"].map(OsString::from).into());
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Compile(compile) => {
+                assert_eq!(compile.output, Some(PathBuf::from("out.cwasm")));
+                assert_eq!(compile.fuel, Some(1));
+                assert_eq!(compile.module, PathBuf::from("m.wasm"));
+            }
+            Command::Run(_) => panic!("not a compile"),
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `lucent`: the command-line runner.
 
 mod args;
+mod compile;
 mod run;
 
 use args::{Cli, Command};
@@ -39,6 +40,16 @@ fn main() -> ExitCode {
                 Ok(run::Outcome::Exited(status)) => ExitCode::from(status),
                 Ok(run::Outcome::Trapped) => ExitCode::from(run::TRAP_STATUS),
                 Ok(run::Outcome::TimedOut) => ExitCode::from(run::TIMEOUT_STATUS),
+                Err(e) => {
+                    eprintln!("lucent: error: {e:#}");
+                    ExitCode::from(run::FAILURE_STATUS)
+                }
+            }
+        }
+        Command::Compile(args) => {
+            init_tracing(false);
+            match compile::compile(&args) {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("lucent: error: {e:#}");
                     ExitCode::from(run::FAILURE_STATUS)

@@ -2,6 +2,7 @@
 //! it, and turns the outcome into an exit status.
 
 use crate::args::RunArgs;
+use crate::compile::{self, Codegen, one_line};
 use anyhow::{Context as _, anyhow, bail};
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
@@ -11,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 use wasmtime::{
-    Engine, Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val, ValType, WasmBacktrace,
+    Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val, ValType, WasmBacktrace,
 };
 
 /// How far virtual time moves at every clock read under `--deterministic`.
@@ -40,27 +41,6 @@ pub enum Outcome {
     Trapped,
     /// The guest ran past `--timeout`; the message is already printed.
     TimedOut,
-}
-
-/// One line: the error and its causes, separated by `: `.
-fn one_line(e: &wasmtime::Error) -> String {
-    e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ")
-}
-
-/// Loads a binary or text module, refusing anything that is neither with a clear message.
-fn load_module(engine: &Engine, path: &Path) -> anyhow::Result<Module> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
-    let binary = bytes.starts_with(b"\0asm");
-    let text = !binary
-        && std::str::from_utf8(&bytes).is_ok_and(|s| {
-            let s = s.trim_start();
-            s.starts_with('(') || s.starts_with(";;")
-        });
-    if !binary && !text {
-        bail!("`{shown}` is not a WebAssembly module (no `\\0asm` header, and not WebAssembly text)");
-    }
-    Module::new(engine, &bytes).map_err(|e| anyhow!("cannot compile `{shown}`: {}", one_line(&e)))
 }
 
 /// A parsed `--dir HOST[::GUEST[:OPTION]...]`.
@@ -268,18 +248,9 @@ fn call_unit(store: &mut Store<Guest>, func: Func, name: &str) -> anyhow::Result
 
 /// Runs the module as the command line says.
 pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
-    let mut config = lucent_wasmtime::default_config();
-    if args.deterministic {
-        config.cranelift_nan_canonicalization(true).relaxed_simd_deterministic(true);
-    }
-    // Each costs a little speed, so only when asked for.
-    config.epoch_interruption(args.timeout.is_some()).consume_fuel(args.fuel.is_some());
-    if let Some(stack) = args.max_wasm_stack {
-        config.max_wasm_stack(usize::try_from(stack).map_err(|_| anyhow!("--max-wasm-stack is too large"))?);
-    }
-    let engine = Engine::new(&config).map_err(|e| anyhow!("{}", one_line(&e)))?;
+    let engine = compile::engine(Codegen::of_run(args), args.max_wasm_stack)?;
     let shown = args.module.display().to_string();
-    let module = load_module(&engine, &args.module)?;
+    let module = compile::load_module(&engine, args)?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
     let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
     let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;

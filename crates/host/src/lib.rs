@@ -61,3 +61,9 @@ pub fn host_builder() -> WasiCtxBuilder {
         .stdout(Arc::new(HostFile::stdout()))
         .stderr(Arc::new(HostFile::stderr()))
 }
+
+/// The process's effective user id: the owner of the files it creates. The compile cache
+/// uses only directories and entries this user owns.
+pub fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}

@@ -46,6 +46,7 @@
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod cache;
 pub mod policy;
 mod pre;
 pub mod trace;

@@ -1,7 +1,6 @@
 //! The runner's command line: exit statuses, one-line messages, options.
 
-use crate::harness::{Run, Sandbox, lucent_bin, wat_file};
-use std::process::Command;
+use crate::harness::{Run, Sandbox, lucent_command, wat_file};
 use test_programs_artifacts as guests;
 
 /// The one line Lucent prints for a failure it reports itself.
@@ -191,7 +190,7 @@ fn argv0_and_inherit_env() {
 
 #[test]
 fn env_name_alone_passes_the_host_value() {
-    let out = Command::new(lucent_bin())
+    let out = lucent_command()
         .env("LUCENT_TEST_VAR", "from host")
         .args(["--env", "LUCENT_TEST_VAR", "--env", "LUCENT_UNSET_VAR", guests::ARGS_ENV])
         .output()
@@ -242,17 +241,17 @@ fn proposals_current_toolchains_emit_are_enabled() {
 
 #[test]
 fn help_and_bad_flags() {
-    let out = Command::new(lucent_bin()).arg("--help").output().unwrap();
+    let out = lucent_command().arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("Exit status:") && help.contains("134"), "{help}");
-    let out = Command::new(lucent_bin()).args(["run", "--help"]).output().unwrap();
+    let out = lucent_command().args(["run", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for option in ["--dir", "--env", "--inherit-env", "--argv0", "--invoke", "--trace", "--trap-unknown-imports"] {
         assert!(help.contains(option), "{option} missing from run --help");
     }
-    let out = Command::new(lucent_bin()).args(["run", "--no-such-flag", "x.wasm"]).output().unwrap();
+    let out = lucent_command().args(["run", "--no-such-flag", "x.wasm"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(lucent_bin()).output().unwrap();
+    let out = lucent_command().output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -1,9 +1,9 @@
 //! The sandbox under concurrent change: another process (here, a host thread) swaps
 //! directories for escaping symlinks, or renames the preopen, while the guest resolves paths.
 
-use crate::harness::{Sandbox, lucent_bin};
+use crate::harness::{Sandbox, lucent_command};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use test_programs_artifacts as guests;
@@ -64,7 +64,7 @@ fn a_preopen_renamed_on_the_host_keeps_its_identity() {
     let sandbox = Sandbox::new();
     sandbox.write("file.txt", "held");
     std::fs::create_dir(sandbox.path("sub")).unwrap();
-    let mut child = Command::new(lucent_bin())
+    let mut child = lucent_command()
         .arg("--dir")
         .arg(format!("{}::.", sandbox.dir().display()))
         .arg(guests::PREOPEN_MOVED)

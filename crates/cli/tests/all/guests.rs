@@ -60,8 +60,8 @@ fn stdio() {
 #[test]
 fn prompt_appears_before_input_is_read() {
     use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(crate::harness::lucent_bin())
+    use std::process::Stdio;
+    let mut child = crate::harness::lucent_command()
         .arg(guests::PROMPT)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -10,6 +10,19 @@ pub fn lucent_bin() -> &'static str {
     env!("CARGO_BIN_EXE_lucent")
 }
 
+/// The compile cache every test run uses unless it sets its own: one directory for this test
+/// binary under `target/tmp`, never the user's `~/.cache`.
+pub fn shared_cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("lucent-cache")
+}
+
+/// The `lucent` binary with a test environment: the shared test cache, no `LUCENT_LOG`.
+pub fn lucent_command() -> Command {
+    let mut cmd = Command::new(lucent_bin());
+    cmd.env("LUCENT_CACHE_DIR", shared_cache_dir()).env_remove("LUCENT_LOG");
+    cmd
+}
+
 /// What a run produced.
 #[derive(Debug)]
 pub struct Output {
@@ -111,10 +124,17 @@ pub struct Run {
 impl Run {
     /// `lucent run` with no options yet.
     pub fn new() -> Self {
-        let mut cmd = Command::new(lucent_bin());
+        let mut cmd = lucent_command();
         cmd.arg("run");
-        cmd.env_remove("LUCENT_LOG");
         Run { cmd, stdin: None }
+    }
+
+    /// `lucent run` with the compile cache in `dir`, logging what the cache does (`hit`,
+    /// `miss`, `rejected`, `stored`) on stderr.
+    pub fn with_cache(dir: &Path) -> Self {
+        let mut run = Run::new();
+        run.cmd.env("LUCENT_CACHE_DIR", dir).env("LUCENT_LOG", "lucent::cache=debug");
+        run
     }
 
     /// Adds runner options (before the module).

@@ -3,6 +3,7 @@
 //! Every test runs the real `lucent` binary on a real guest, with a fresh temporary sandbox
 //! directory preopened, and checks its stdout, stderr, exit status and the files it leaves.
 
+mod cache;
 mod cli;
 mod clocks;
 mod cpython;

@@ -2,9 +2,9 @@
 //! `proc_raise` and `sched_yield`. Guests that wait on stdin are driven by hand: the test
 //! writes to (or closes) their stdin only after reading the line that says they got there.
 
-use crate::harness::{Sandbox, lucent_bin};
+use crate::harness::{Sandbox, lucent_command};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -24,7 +24,7 @@ struct Driven {
 impl Driven {
     /// Starts `module` with the sandbox preopened as `.` and guest arguments `args`.
     fn spawn(sandbox: &Sandbox, module: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(lucent_bin())
+        let mut child = lucent_command()
             .arg("run")
             .arg("--dir")
             .arg(format!("{}::.", sandbox.dir().display()))

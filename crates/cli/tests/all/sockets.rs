@@ -2,10 +2,10 @@
 //! `std::net`, one thread each) driven by the test. Every wait is bounded: a guest that hangs
 //! fails the test instead of hanging it.
 
-use crate::harness::{Run, Sandbox, lucent_bin};
+use crate::harness::{Run, Sandbox, lucent_command};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -56,7 +56,7 @@ impl Server {
     /// Starts `lucent run OPTS --tcplisten 127.0.0.1:0 ... MODULE ARGS` with `listeners` listeners
     /// and waits for the lines announcing them; `first_fd` is the descriptor the first should get.
     fn start(opts: &[String], listeners: usize, first_fd: u32, module: &str, args: &[&str]) -> Server {
-        let mut cmd = Command::new(lucent_bin());
+        let mut cmd = lucent_command();
         cmd.arg("run").args(opts);
         for _ in 0..listeners {
             cmd.args(["--tcplisten", "127.0.0.1:0"]);
