@@ -211,13 +211,21 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
 
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
         self.would_block(PollFlags::IN)?;
+        // One buffer (the common case): `read`, which costs the kernel less than `readv`.
+        if let [only] = bufs {
+            return retry(|| rustix::io::read(&self.fd, &mut **only));
+        }
         retry(|| rustix::io::readv(&self.fd, bufs))
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
         self.would_block(PollFlags::OUT)?;
         let len = bufs.iter().map(|b| b.len()).sum();
-        self.charged(None, len, || retry(|| rustix::io::writev(&self.fd, bufs)))
+        self.charged(None, len, || match bufs {
+            // One buffer (the common case): `write`, which costs the kernel less than `writev`.
+            [only] => retry(|| rustix::io::write(&self.fd, only)),
+            _ => retry(|| rustix::io::writev(&self.fd, bufs)),
+        })
     }
 
     fn seek(&self, offset: i64, whence: Whence) -> Result<u64, Errno> {
