@@ -10,7 +10,7 @@
 //!
 //! * **native**: the workload built for the host, as a subprocess;
 //! * **Lucent**: the wasm workload in a child of this program (`lucent-bench inproc lucent`),
-//!   linked with `lucent_wasmtime::add_to_linker` and `lucent_host::host_builder()`;
+//!   linked with `lucent_wasmtime::add_to_linker_for` and `lucent_host::host_builder()`;
 //! * **wasmtime**: the same, linked with `wasmtime_wasi::p1::add_to_linker_sync`.
 //!
 //! Both wasm runners use `lucent_wasmtime::default_config()`. The workload times its own phases
@@ -67,7 +67,7 @@ fn inproc(runtime: &str, wasm: &Path, args: &[String]) -> anyhow::Result<()> {
     match runtime {
         "lucent" => {
             let mut linker = Linker::<lucent_core::WasiCtx>::new(&engine);
-            lucent_wasmtime::add_to_linker(&mut linker, |ctx| ctx)?;
+            lucent_wasmtime::add_to_linker_for(&mut linker, &module, |ctx| ctx)?;
             let dir = lucent_host::HostDir::open_ambient(Path::new("."))?;
             let ctx = lucent_host::host_builder()
                 .arg("bench-workload")
