@@ -11,8 +11,8 @@ use rustix::net::{RecvFlags, SendFlags, Shutdown, SocketFlags};
 use std::any::Any;
 use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A host file descriptor, owned (`OwnedFd`) or borrowed for the life of the process (the
 /// standard streams).
@@ -26,13 +26,25 @@ pub struct HostFile<F = OwnedFd> {
     nonblock: AtomicBool,
     /// The quota of the mount this file was opened beneath, if it has one.
     quota: Option<Arc<Quota>>,
+    /// The file type, once known: it cannot change while the descriptor is open (an inode
+    /// keeps its type), so `path_open` and `fd_fdstat_get` need not `fstat` every time.
+    filetype: OnceLock<Filetype>,
 }
 
 impl HostFile<OwnedFd> {
     /// Wraps an open file descriptor the guest may use as its own (a file, a pipe, a socket,
     /// a listening socket).
     pub fn new(fd: OwnedFd) -> Self {
-        HostFile { fd, shared: false, nonblock: AtomicBool::new(false), quota: None }
+        HostFile { fd, shared: false, nonblock: AtomicBool::new(false), quota: None, filetype: OnceLock::new() }
+    }
+
+    /// Records the file type, read from a `stat` the caller already made (not for sockets,
+    /// whose type needs a `getsockopt`).
+    pub(crate) fn with_filetype(self, filetype: Filetype) -> Self {
+        if !matches!(filetype, Filetype::SocketStream | Filetype::SocketDgram) {
+            let _ = self.filetype.set(filetype);
+        }
+        self
     }
 
     /// Charges the bytes this file grows by to `quota`.
@@ -44,7 +56,7 @@ impl HostFile<OwnedFd> {
 
 impl HostFile<BorrowedFd<'static>> {
     fn shared(fd: BorrowedFd<'static>) -> Self {
-        HostFile { fd, shared: true, nonblock: AtomicBool::new(false), quota: None }
+        HostFile { fd, shared: true, nonblock: AtomicBool::new(false), quota: None, filetype: OnceLock::new() }
     }
 
     /// The host process's standard input.
@@ -176,14 +188,18 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn filetype(&self) -> Result<Filetype, Errno> {
+        if let Some(known) = self.filetype.get() {
+            return Ok(*known);
+        }
         let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
-        Ok(match FileType::from_raw_mode(stat.st_mode) {
+        let known = match FileType::from_raw_mode(stat.st_mode) {
             FileType::Socket => match rustix::net::sockopt::socket_type(&self.fd) {
                 Ok(rustix::net::SocketType::DGRAM) => Filetype::SocketDgram,
                 _ => Filetype::SocketStream,
             },
             other => filetype(other),
-        })
+        };
+        Ok(*self.filetype.get_or_init(|| known))
     }
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {
