@@ -270,9 +270,18 @@ fn bench(opts: &Options) -> anyhow::Result<()> {
                 let start = Instant::now();
                 let sample = if job.whole_process {
                     let cmd = whole_command(&programs, python.as_ref(), job, runner, no_cache);
-                    run_whole(cmd, runner, job.args, &scratch)?
+                    run_whole(cmd, runner, job.args, &scratch)
                 } else {
-                    run_phases(&programs, runner, job.args, &scratch)?
+                    run_phases(&programs, runner, job.args, &scratch)
+                };
+                // A runner that fails is reported and left out of this job; the others go on.
+                let sample = match sample {
+                    Ok(sample) => sample,
+                    Err(e) => {
+                        eprintln!("  {runner:?} failed, left out: {e:#}");
+                        slow[i] = true;
+                        continue;
+                    }
                 };
                 // A run longer than SLOW_RUN (wasmtime listing a large directory, Lucent
                 // compiling CPython) is measured once: in-process, its warm-up run is the
