@@ -85,6 +85,9 @@ fn inproc(runtime: &str, wasm: &Path, args: &[String]) -> anyhow::Result<()> {
             let mut linker = Linker::<WasiP1Ctx>::new(&engine);
             p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
             let mut builder = wasmtime_wasi::WasiCtxBuilder::new();
+            // On-thread blocking I/O (as the `wasmtime` CLI sets for synchronous runs), not
+            // a Tokio `spawn_blocking` per filesystem call; set before the preopen takes it.
+            builder.allow_blocking_current_thread(true);
             builder.inherit_stdio().arg("bench-workload").args(args).preopened_dir(
                 ".",
                 ".",

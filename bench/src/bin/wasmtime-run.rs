@@ -52,6 +52,9 @@ fn main() -> anyhow::Result<()> {
         linker.define_unknown_imports_as_traps(&module)?;
     }
     let mut builder = WasiCtxBuilder::new();
+    // On-thread blocking I/O, as the `wasmtime` CLI has for synchronous runs (before the
+    // preopens, which take the setting when they are added).
+    builder.allow_blocking_current_thread(true);
     builder.inherit_stdio().arg(argv0.unwrap_or_else(|| "module".into())).args(&guest_args);
     for (host, guest) in &dirs {
         builder.preopened_dir(host, guest, FsPerms::ReadWrite)?;
