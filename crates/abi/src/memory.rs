@@ -166,13 +166,29 @@ impl<'a> GuestMemory<'a> {
     ///
     /// As [`GuestMemory::read`]; the caller bounds `count`.
     pub fn read_array<T: GuestType>(&self, ptr: GuestPtr<T>, count: u32) -> Result<Vec<T>, Errno> {
+        self.array(ptr, count)?.collect()
+    }
+
+    /// The `count` consecutive `T`s starting at `ptr`, decoded one at a time as the iterator is
+    /// advanced (nothing is allocated). The whole array's bounds and alignment are checked
+    /// first, as [`GuestMemory::read_array`] does.
+    ///
+    /// # Errors
+    ///
+    /// `Fault` if the array lies outside memory, `Inval` if misaligned; each item is `Inval`
+    /// if it holds an invalid value.
+    pub fn array<T: GuestType>(
+        &self,
+        ptr: GuestPtr<T>,
+        count: u32,
+    ) -> Result<impl ExactSizeIterator<Item = Result<T, Errno>>, Errno> {
         let total = count.checked_mul(T::SIZE).ok_or(Errno::Fault)?;
         let range = self.range(Region::new(ptr.offset, total), T::ALIGN)?;
         let bytes = self.bytes.get(range).ok_or(Errno::Fault)?;
         let size = usize::try_from(T::SIZE).map_err(|_| Errno::Fault)?;
         #[allow(clippy::disallowed_methods, reason = "the chunk size is at least 1")]
         let records = bytes.chunks_exact(size.max(1));
-        records.map(T::decode).collect()
+        Ok(records.map(T::decode))
     }
 
     /// The bytes of `region`, to read.

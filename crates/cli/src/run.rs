@@ -256,7 +256,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;
     let wasi = build_ctx(args, guest_args)?;
     let mut linker = Linker::new(&engine);
-    lucent_wasmtime::add_to_linker(&mut linker, |guest: &mut Guest| &mut guest.wasi)
+    lucent_wasmtime::add_to_linker_for(&mut linker, &module, |guest: &mut Guest| &mut guest.wasi)
         .map_err(|e| anyhow!("{}", one_line(&e)))?;
     let mut limits = StoreLimitsBuilder::new();
     if let Some(bytes) = args.max_memory {

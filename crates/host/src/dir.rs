@@ -72,7 +72,9 @@ impl HostDir {
         let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
             FileType::Directory => Opened::Dir(Arc::new(self.child(fd))),
-            _ => Opened::File(Arc::new(HostFile::new(fd).with_quota(self.quota.clone()))),
+            other => {
+                Opened::File(Arc::new(HostFile::new(fd).with_quota(self.quota.clone()).with_filetype(filetype(other))))
+            }
         })
     }
 

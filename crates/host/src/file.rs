@@ -11,8 +11,8 @@ use rustix::net::{RecvFlags, SendFlags, Shutdown, SocketFlags};
 use std::any::Any;
 use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A host file descriptor, owned (`OwnedFd`) or borrowed for the life of the process (the
 /// standard streams).
@@ -26,13 +26,25 @@ pub struct HostFile<F = OwnedFd> {
     nonblock: AtomicBool,
     /// The quota of the mount this file was opened beneath, if it has one.
     quota: Option<Arc<Quota>>,
+    /// The file type, once known: it cannot change while the descriptor is open (an inode
+    /// keeps its type), so `path_open` and `fd_fdstat_get` need not `fstat` every time.
+    filetype: OnceLock<Filetype>,
 }
 
 impl HostFile<OwnedFd> {
     /// Wraps an open file descriptor the guest may use as its own (a file, a pipe, a socket,
     /// a listening socket).
     pub fn new(fd: OwnedFd) -> Self {
-        HostFile { fd, shared: false, nonblock: AtomicBool::new(false), quota: None }
+        HostFile { fd, shared: false, nonblock: AtomicBool::new(false), quota: None, filetype: OnceLock::new() }
+    }
+
+    /// Records the file type, read from a `stat` the caller already made (not for sockets,
+    /// whose type needs a `getsockopt`).
+    pub(crate) fn with_filetype(self, filetype: Filetype) -> Self {
+        if !matches!(filetype, Filetype::SocketStream | Filetype::SocketDgram) {
+            let _ = self.filetype.set(filetype);
+        }
+        self
     }
 
     /// Charges the bytes this file grows by to `quota`.
@@ -44,7 +56,7 @@ impl HostFile<OwnedFd> {
 
 impl HostFile<BorrowedFd<'static>> {
     fn shared(fd: BorrowedFd<'static>) -> Self {
-        HostFile { fd, shared: true, nonblock: AtomicBool::new(false), quota: None }
+        HostFile { fd, shared: true, nonblock: AtomicBool::new(false), quota: None, filetype: OnceLock::new() }
     }
 
     /// The host process's standard input.
@@ -182,14 +194,18 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn filetype(&self) -> Result<Filetype, Errno> {
+        if let Some(known) = self.filetype.get() {
+            return Ok(*known);
+        }
         let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
-        Ok(match FileType::from_raw_mode(stat.st_mode) {
+        let known = match FileType::from_raw_mode(stat.st_mode) {
             FileType::Socket => match rustix::net::sockopt::socket_type(&self.fd) {
                 Ok(rustix::net::SocketType::DGRAM) => Filetype::SocketDgram,
                 _ => Filetype::SocketStream,
             },
             other => filetype(other),
-        })
+        };
+        Ok(*self.filetype.get_or_init(|| known))
     }
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {
@@ -217,12 +233,20 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
 
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
         self.would_block(PollFlags::IN)?;
+        // One buffer (the common case): `read`, which costs the kernel less than `readv`.
+        if let [only] = bufs {
+            return retry(|| rustix::io::read(&self.fd, &mut **only));
+        }
         retry(|| rustix::io::readv(&self.fd, bufs))
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
         self.would_block(PollFlags::OUT)?;
-        self.charged(None, total_len(bufs), || retry(|| rustix::io::writev(&self.fd, bufs)))
+        self.charged(None, total_len(bufs), || match bufs {
+            // One buffer (the common case): `write`, which costs the kernel less than `writev`.
+            [only] => retry(|| rustix::io::write(&self.fd, only)),
+            _ => retry(|| rustix::io::writev(&self.fd, bufs)),
+        })
     }
 
     fn seek(&self, offset: i64, whence: Whence) -> Result<u64, Errno> {

@@ -15,15 +15,48 @@ use std::io::{IoSlice, IoSliceMut};
 /// Most buffers in one scatter/gather list (`IOV_MAX` on Linux).
 pub const MAX_IOVS: u32 = 1024;
 
+/// Iovec lists at most this long are kept on the stack: hostcalls like a 16-byte `fd_write`
+/// (one or two buffers) then allocate nothing.
+const INLINE_IOVS: usize = 4;
+
+/// A checked iovec list: the guest's buffers, in order.
+pub(super) enum Regions {
+    /// Up to [`INLINE_IOVS`] buffers (the first `.1` of the array).
+    Inline([Region; INLINE_IOVS], usize),
+    /// Longer lists.
+    Heap(Vec<Region>),
+}
+
+impl std::ops::Deref for Regions {
+    type Target = [Region];
+
+    fn deref(&self) -> &[Region] {
+        match self {
+            Regions::Inline(regions, len) => regions.get(..*len).unwrap_or_default(),
+            Regions::Heap(regions) => regions,
+        }
+    }
+}
+
 /// Reads and checks an iovec list: at most [`MAX_IOVS`] entries whose lengths add up to at
 /// most `u32::MAX` (the count must fit the guest's `size` result).
-pub(super) fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<Vec<Region>> {
+pub(super) fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<Regions> {
     if iovs_len > MAX_IOVS {
         return Err(Errno::Inval);
     }
-    let list = mem.read_array(GuestPtr::<Iovec>::new(iovs), iovs_len)?;
-    list.iter().try_fold(0u32, |total, v| total.checked_add(v.buf_len)).ok_or(Errno::Inval)?;
-    Ok(list.into_iter().map(|v| Region::new(v.buf, v.buf_len)).collect())
+    let list = mem.array(GuestPtr::<Iovec>::new(iovs), iovs_len)?;
+    let regions = if list.len() <= INLINE_IOVS {
+        let mut inline = [Region::new(0, 0); INLINE_IOVS];
+        for (slot, v) in inline.iter_mut().zip(list) {
+            let v = v?;
+            *slot = Region::new(v.buf, v.buf_len);
+        }
+        Regions::Inline(inline, usize::try_from(iovs_len).map_err(|_| Errno::Inval)?)
+    } else {
+        Regions::Heap(list.map(|v| v.map(|v| Region::new(v.buf, v.buf_len))).collect::<Result<_>>()?)
+    };
+    regions.iter().try_fold(0u32, |total, r| total.checked_add(r.len)).ok_or(Errno::Inval)?;
+    Ok(regions)
 }
 
 /// Reads straight into the guest's buffers with `read` (`readv` or `preadv`). Buffers that
@@ -34,6 +67,10 @@ pub(super) fn read_into(
     regions: &[Region],
     read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<usize>,
 ) -> Result<usize> {
+    // One buffer (the common case) cannot overlap another.
+    if let [only] = regions {
+        return read(&mut [IoSliceMut::new(mem.bytes_mut(*only)?)]);
+    }
     if let Some(mut bufs) = mem.disjoint_bytes_mut(regions)? {
         let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
         return read(&mut slices);
@@ -49,6 +86,13 @@ pub(super) fn write_from(
     regions: &[Region],
     write: impl FnOnce(&[IoSlice<'_>]) -> Result<usize>,
 ) -> Result<usize> {
+    if regions.len() <= INLINE_IOVS {
+        let mut slices = [IoSlice::new(&[]); INLINE_IOVS];
+        for (slot, region) in slices.iter_mut().zip(regions) {
+            *slot = IoSlice::new(mem.bytes(*region)?);
+        }
+        return write(slices.get(..regions.len()).unwrap_or_default());
+    }
     let slices = regions.iter().map(|r| mem.bytes(*r).map(IoSlice::new)).collect::<Result<Vec<_>>>()?;
     write(&slices)
 }

@@ -164,9 +164,22 @@ pub(crate) fn filestat_of_path(
     path: u32,
     path_len: u32,
 ) -> Result<Filestat> {
-    let at = locate(ctx, mem, fd, Rights::PATH_FILESTAT_GET, path, path_len, last_of(flags)?)?;
-    let stat = at.dir.stat_at(&at.name)?;
-    if at.must_be_dir && stat.filetype != Filetype::Directory.raw() {
+    let last = last_of(flags)?;
+    let desc = ctx.table.get(fd)?;
+    let dir = desc.require(Rights::PATH_FILESTAT_GET)?.dir()?;
+    let path = guest_path(mem, path, path_len)?;
+    let follow = if last == Last::Follow { Follow::Always } else { Follow::TrailingSlash };
+    // As `locate`, but the `stat` that looks for a final symlink is the answer: one `stat`.
+    let (stat, must_be_dir) = resolve(dir, path, follow, |target| {
+        let stat = target.dir.stat_at(target.name)?;
+        let following = last == Last::Follow || (last == Last::TrailingSlash && target.must_be_dir);
+        if following && stat.filetype == Filetype::SymbolicLink.raw() {
+            // A `Loop` makes the resolver read the link and go on with its target.
+            return Err(Errno::Loop);
+        }
+        Ok((stat, target.must_be_dir))
+    })?;
+    if must_be_dir && stat.filetype != Filetype::Directory.raw() {
         return Err(Errno::Notdir);
     }
     Ok(stat)
