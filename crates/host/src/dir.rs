@@ -11,7 +11,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use std::any::Any;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Mode for new files, before the process umask.
 const NEW_FILE_MODE: u32 = 0o666;
@@ -30,6 +30,10 @@ pub struct HostDir {
     sorted: bool,
     /// The quota of the mount, shared by everything opened beneath it.
     quota: Option<Arc<Quota>>,
+    /// The descriptor flags, once read: nothing changes them (Lucent opened the descriptor and
+    /// shares it with no other process, and a directory's flags cannot be set through WASI),
+    /// so `fd_fdstat_get`, which Rust's std calls before every open, need not ask the kernel.
+    flags: OnceLock<Fdflags>,
 }
 
 impl HostDir {
@@ -45,7 +49,7 @@ impl HostDir {
     }
 
     fn from_fd(fd: OwnedFd) -> Self {
-        HostDir { fd, listing: Mutex::default(), sorted: false, quota: None }
+        HostDir { fd, listing: Mutex::default(), sorted: false, quota: None, flags: OnceLock::new() }
     }
 
     /// Caps the bytes the guest can add beneath this directory at `bytes` (writes past the end
@@ -171,7 +175,11 @@ impl WasiDir for HostDir {
     }
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {
-        fdflags(rustix::fd::AsFd::as_fd(&self.fd))
+        if let Some(known) = self.flags.get() {
+            return Ok(*known);
+        }
+        let known = fdflags(rustix::fd::AsFd::as_fd(&self.fd))?;
+        Ok(*self.flags.get_or_init(|| known))
     }
 
     fn as_any(&self) -> &dyn Any {
