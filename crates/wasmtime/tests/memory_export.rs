@@ -2,31 +2,13 @@
 //! other module's by name: instances of several modules, even in one store sharing one
 //! context, each write from their own memory.
 
-use lucent_abi::{Errno, Filetype};
+mod common;
+
+use common::Capture;
+use lucent_abi::Errno;
 use lucent_core::WasiCtx;
-use lucent_core::fs::WasiFile;
-use std::any::Any;
-use std::io::IoSlice;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use wasmtime::{Engine, Linker, Module, Store};
-
-/// Standard output captured in memory.
-#[derive(Debug, Default)]
-struct Capture(Mutex<Vec<u8>>);
-
-impl WasiFile for Capture {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn filetype(&self) -> Result<Filetype, Errno> {
-        Ok(Filetype::CharacterDevice)
-    }
-    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
-        let mut out = self.0.lock().unwrap();
-        bufs.iter().for_each(|b| out.extend_from_slice(b));
-        Ok(bufs.iter().map(|b| b.len()).sum())
-    }
-}
 
 /// A module whose `run` writes `text` to stdout from offset `at` of its memory, the memory
 /// being exported (as `memory`) after `exports_before` functions, or not at all.
@@ -71,5 +53,5 @@ fn every_instance_writes_from_its_own_memory() {
     assert_eq!(run(&mut store, &linker, &b), 0);
     assert_eq!(run(&mut store, &linker, &a), 0);
     assert_eq!(run(&mut store, &linker, &hidden), i32::from(Errno::Fault.raw()));
-    assert_eq!(String::from_utf8(stdout.0.lock().unwrap().clone()).unwrap(), "from a from b from a ");
+    assert_eq!(stdout.text(), "from a from b from a ");
 }
