@@ -150,6 +150,11 @@ impl Runner {
         (put(PATH_A, a), put(PATH_B, b))
     }
 
+    /// Calls one hostcall with the context and the memory.
+    fn call(&mut self, f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<(), Errno>) -> Result<(), Errno> {
+        f(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes))
+    }
+
     fn mem(&mut self) -> GuestMemory<'_> {
         GuestMemory::new(&mut self.bytes)
     }
@@ -163,19 +168,9 @@ impl Runner {
                 let ((p, l), _) = self.paths(&path.0, "");
                 let oflags = u32::from(oflags & 0xf);
                 let base = if *write { Rights::all() } else { Rights::all().difference(Rights::MUTATING) };
-                let r = preview1::path_open(
-                    &mut self.ctx,
-                    &mut GuestMemory::new(&mut self.bytes),
-                    dir,
-                    follow(*f),
-                    p,
-                    l,
-                    oflags,
-                    base.bits(),
-                    base.bits(),
-                    0,
-                    OUT,
-                );
+                let r = self.call(|ctx, mem| {
+                    preview1::path_open(ctx, mem, dir, follow(*f), p, l, oflags, base.bits(), base.bits(), 0, OUT)
+                });
                 if r.is_ok() {
                     let fd = self.mem().read(GuestPtr::<u32>::new(OUT)).expect("opened fd");
                     self.opened.push(fd);
@@ -185,76 +180,37 @@ impl Runner {
             Op::Mkdir { dir, path } => {
                 let dir = self.dir(*dir);
                 let ((p, l), _) = self.paths(&path.0, "");
-                (
-                    preview1::path_create_directory(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes), dir, p, l),
-                    None,
-                )
+                (self.call(|ctx, mem| preview1::path_create_directory(ctx, mem, dir, p, l)), None)
             }
             Op::Rmdir { dir, path } => {
                 let dir = self.dir(*dir);
                 let ((p, l), _) = self.paths(&path.0, "");
-                (
-                    preview1::path_remove_directory(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes), dir, p, l),
-                    None,
-                )
+                (self.call(|ctx, mem| preview1::path_remove_directory(ctx, mem, dir, p, l)), None)
             }
             Op::Unlink { dir, path } => {
                 let dir = self.dir(*dir);
                 let ((p, l), _) = self.paths(&path.0, "");
-                (preview1::path_unlink_file(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes), dir, p, l), None)
+                (self.call(|ctx, mem| preview1::path_unlink_file(ctx, mem, dir, p, l)), None)
             }
             Op::Symlink { target, dir, path } => {
                 let dir = self.dir(*dir);
                 let ((t, tl), (p, l)) = self.paths(&target.0, &path.0);
-                (preview1::path_symlink(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes), t, tl, dir, p, l), None)
+                (self.call(|ctx, mem| preview1::path_symlink(ctx, mem, t, tl, dir, p, l)), None)
             }
             Op::Rename { dir, from, to_dir, to } => {
                 let (dir, to_dir) = (self.dir(*dir), self.dir(*to_dir));
                 let ((a, al), (b, bl)) = self.paths(&from.0, &to.0);
-                (
-                    preview1::path_rename(
-                        &mut self.ctx,
-                        &mut GuestMemory::new(&mut self.bytes),
-                        dir,
-                        a,
-                        al,
-                        to_dir,
-                        b,
-                        bl,
-                    ),
-                    None,
-                )
+                (self.call(|ctx, mem| preview1::path_rename(ctx, mem, dir, a, al, to_dir, b, bl)), None)
             }
             Op::Link { dir, from, follow: f, to_dir, to } => {
                 let (dir, to_dir) = (self.dir(*dir), self.dir(*to_dir));
                 let ((a, al), (b, bl)) = self.paths(&from.0, &to.0);
-                (
-                    preview1::path_link(
-                        &mut self.ctx,
-                        &mut GuestMemory::new(&mut self.bytes),
-                        dir,
-                        follow(*f),
-                        a,
-                        al,
-                        to_dir,
-                        b,
-                        bl,
-                    ),
-                    None,
-                )
+                (self.call(|ctx, mem| preview1::path_link(ctx, mem, dir, follow(*f), a, al, to_dir, b, bl)), None)
             }
             Op::Stat { dir, path, follow: f } => {
                 let dir = self.dir(*dir);
                 let ((p, l), _) = self.paths(&path.0, "");
-                let r = preview1::path_filestat_get(
-                    &mut self.ctx,
-                    &mut GuestMemory::new(&mut self.bytes),
-                    dir,
-                    follow(*f),
-                    p,
-                    l,
-                    OUT,
-                );
+                let r = self.call(|ctx, mem| preview1::path_filestat_get(ctx, mem, dir, follow(*f), p, l, OUT));
                 let ino = r.is_ok().then(|| self.mem().read(GuestPtr::<Filestat>::new(OUT)).expect("filestat").ino);
                 (r, ino)
             }
@@ -263,61 +219,28 @@ impl Runner {
                 let ((p, l), _) = self.paths(&path.0, "");
                 let now = u32::from(lucent_abi::Fstflags::ATIM_NOW.union(lucent_abi::Fstflags::MTIM_NOW).bits());
                 (
-                    preview1::path_filestat_set_times(
-                        &mut self.ctx,
-                        &mut GuestMemory::new(&mut self.bytes),
-                        dir,
-                        follow(*f),
-                        p,
-                        l,
-                        0,
-                        0,
-                        now,
-                    ),
+                    self.call(|ctx, mem| preview1::path_filestat_set_times(ctx, mem, dir, follow(*f), p, l, 0, 0, now)),
                     None,
                 )
             }
             Op::Readlink { dir, path } => {
                 let dir = self.dir(*dir);
                 let ((p, l), _) = self.paths(&path.0, "");
-                (
-                    preview1::path_readlink(
-                        &mut self.ctx,
-                        &mut GuestMemory::new(&mut self.bytes),
-                        dir,
-                        p,
-                        l,
-                        OUT,
-                        256,
-                        OUT + 512,
-                    ),
-                    None,
-                )
+                (self.call(|ctx, mem| preview1::path_readlink(ctx, mem, dir, p, l, OUT, 256, OUT + 512)), None)
             }
             Op::Write { fd } => {
                 let fd = self.fd(*fd);
                 // One iovec at OUT pointing at the bytes of PATH_A.
                 self.bytes[OUT as usize..OUT as usize + 8].copy_from_slice(&[0, 1, 0, 0, 5, 0, 0, 0]);
-                (preview1::fd_write(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes), fd, OUT, 1, OUT + 8), None)
+                (self.call(|ctx, mem| preview1::fd_write(ctx, mem, fd, OUT, 1, OUT + 8)), None)
             }
             Op::Readdir { fd } => {
                 let fd = self.fd(*fd);
-                (
-                    preview1::fd_readdir(
-                        &mut self.ctx,
-                        &mut GuestMemory::new(&mut self.bytes),
-                        fd,
-                        OUT,
-                        1024,
-                        0,
-                        OUT + 1024,
-                    ),
-                    None,
-                )
+                (self.call(|ctx, mem| preview1::fd_readdir(ctx, mem, fd, OUT, 1024, 0, OUT + 1024)), None)
             }
             Op::Close { fd } => {
                 let fd = self.fd(*fd);
-                let r = preview1::fd_close(&mut self.ctx, &mut GuestMemory::new(&mut self.bytes), fd);
+                let r = self.call(|ctx, mem| preview1::fd_close(ctx, mem, fd));
                 if r.is_ok() {
                     self.opened.retain(|o| *o != fd);
                 }
