@@ -62,7 +62,12 @@ fn main() -> anyhow::Result<()> {
 /// current directory preopened as `.` and the host's standard streams.
 fn inproc(runtime: &str, wasm: &Path, args: &[String]) -> anyhow::Result<()> {
     use wasmtime::{Engine, Linker, Module, Store};
-    let engine = Engine::new(&lucent_wasmtime::default_config())?;
+    // Compiled on this thread: a process with no other threads, like `lucent run` from its
+    // cache (the kernel's `write` costs more in a multi-threaded process: `fdget` then takes a
+    // reference on the file).
+    let mut config = lucent_wasmtime::default_config();
+    config.parallel_compilation(false);
+    let engine = Engine::new(&config)?;
     let module = Module::from_file(&engine, wasm)?;
     match runtime {
         "lucent" => {
@@ -78,7 +83,7 @@ fn inproc(runtime: &str, wasm: &Path, args: &[String]) -> anyhow::Result<()> {
             let instance = linker.instantiate(&mut store, &module)?;
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
             store.data().start_clocks();
-            start.call(&mut store, ())?;
+            lucent_wasmtime::call_bound(&mut store, &instance, |ctx| ctx, |store| start.call(store, ()))?;
         }
         "wasmtime" => {
             use wasmtime_wasi::p1::{self, WasiP1Ctx};

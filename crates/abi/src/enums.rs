@@ -19,6 +19,7 @@ macro_rules! guest_enum {
             /// # Errors
             ///
             /// `Inval` if the value names no variant.
+            #[inline]
             pub const fn from_guest(raw: $raw) -> Result<Self, Errno> {
                 match raw {
                     $($val => Ok($name::$variant),)*

@@ -103,6 +103,7 @@ pub struct GuestMemory<'a> {
 
 impl<'a> GuestMemory<'a> {
     /// Wraps the bytes of a linear memory.
+    #[inline]
     pub fn new(bytes: &'a mut [u8]) -> Self {
         GuestMemory { bytes }
     }
@@ -117,6 +118,7 @@ impl<'a> GuestMemory<'a> {
         self.bytes.is_empty()
     }
 
+    #[inline]
     fn range(&self, region: Region, align: u32) -> Result<Range<usize>, Errno> {
         let start = usize::try_from(region.offset).map_err(|_| Errno::Fault)?;
         let len = usize::try_from(region.len).map_err(|_| Errno::Fault)?;
@@ -273,9 +275,11 @@ macro_rules! int_guest_type {
         impl GuestType for $ty {
             const SIZE: u32 = $size;
             const ALIGN: u32 = $size;
+            #[inline]
             fn decode(bytes: &[u8]) -> Result<Self, Errno> {
                 Ok(<$ty>::from_le_bytes(bytes.try_into().map_err(|_| Errno::Fault)?))
             }
+            #[inline]
             fn encode(&self, bytes: &mut [u8]) {
                 let le = self.to_le_bytes();
                 if let Some(dst) = bytes.get_mut(..le.len()) {

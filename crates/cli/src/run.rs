@@ -304,17 +304,23 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
         }
         Err(e) => bail!("cannot instantiate `{shown}`: {}", one_line(&e)),
     };
-    match &args.invoke {
-        None => {
-            let start = get_func(&instance, &mut store, "_start", &shown)?;
-            store.data().wasi.start_clocks();
-            Ok(match call_unit(&mut store, start, "_start")? {
-                Ok(()) => Outcome::Exited(0),
-                Err(e) => report(&e),
-            })
-        }
-        Some(name) => invoke(&instance, &mut store, name, args, &shown),
-    }
+    // The store holds this one instance: its memory is bound to the context for the run.
+    lucent_wasmtime::call_bound(
+        &mut store,
+        &instance,
+        |guest: &mut Guest| &mut guest.wasi,
+        |store| match &args.invoke {
+            None => {
+                let start = get_func(&instance, store, "_start", &shown)?;
+                store.data().wasi.start_clocks();
+                Ok(match call_unit(store, start, "_start")? {
+                    Ok(()) => Outcome::Exited(0),
+                    Err(e) => report(&e),
+                })
+            }
+            Some(name) => invoke(&instance, store, name, args, &shown),
+        },
+    )
 }
 
 fn get_func(instance: &Instance, store: &mut Store<Guest>, name: &str, shown: &str) -> anyhow::Result<Func> {

@@ -5,6 +5,7 @@ use crate::fs::{NullFile, WasiDir, WasiFile};
 use crate::rights::FdRights;
 use crate::table::{DEFAULT_MAX_FDS, Descriptor, FdTable, Object};
 use lucent_abi::{Filetype, Rights};
+use std::any::Any;
 use std::sync::Arc;
 
 /// Everything a guest instance's hostcalls act on: arguments, environment, descriptors,
@@ -18,6 +19,9 @@ pub struct WasiCtx {
     pub(crate) clocks: Arc<dyn WasiClocks>,
     pub(crate) random: Box<dyn RandomSource>,
     pub(crate) sched: Arc<dyn WasiSched>,
+    /// The engine's handle to the memory of the one instance this context serves, while an
+    /// embedder says so (see [`WasiCtx::bind_memory`]).
+    bound_memory: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl WasiCtx {
@@ -36,6 +40,20 @@ impl WasiCtx {
     /// guest's. Call it right before `_start` or `_initialize`.
     pub fn start_clocks(&self) {
         self.clocks.start();
+    }
+
+    /// Records the engine's handle to the guest memory every hostcall made with this context
+    /// uses, so that hostcalls need not look it up (`None` forgets it). Engine glue calls this
+    /// around a call into the one instance this context serves, and unbinds it afterwards;
+    /// see `lucent_wasmtime` for the rule.
+    pub fn bind_memory<M: Any + Send + Sync>(&mut self, memory: Option<M>) {
+        self.bound_memory = memory.map(|m| -> Box<dyn Any + Send + Sync> { Box::new(m) });
+    }
+
+    /// The handle recorded by [`WasiCtx::bind_memory`], if one of type `M` is bound.
+    #[inline]
+    pub fn bound_memory<M: Any>(&self) -> Option<&M> {
+        self.bound_memory.as_deref().and_then(|m| m.downcast_ref())
     }
 }
 
@@ -280,6 +298,7 @@ impl WasiCtxBuilder {
             clocks: self.clocks,
             random: self.random,
             sched: self.sched,
+            bound_memory: None,
         })
     }
 }

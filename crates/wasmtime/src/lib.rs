@@ -55,7 +55,7 @@ pub use pre::{WasiPre, pooling_config};
 
 use lucent_abi::{Errno, GuestMemory};
 use lucent_core::WasiCtx;
-use wasmtime::{Caller, Extern, Linker, Module, ModuleExport};
+use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, ModuleExport, Store};
 
 /// The module names under which hostcalls are registered.
 pub const MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
@@ -64,18 +64,23 @@ pub const MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
 /// applies the errno policy. A module without a `memory` export gets an empty memory, so
 /// every pointer it passes is `Fault`.
 ///
-/// `memory` is the `memory` export of the module the linker was made for, if any: found by
-/// index, which costs less than by name (a hash lookup of the string on every call, a third
-/// of a `clock_time_get`). Instances of other modules are looked up by name.
-fn hostcall<T: 'static>(
+/// The memory is, in order: the one bound to the context for the duration of a call
+/// ([`call_bound`]), which costs nothing to find; the `memory` export of the module the linker
+/// was made for (`memory`), found by index; or the caller's export named `memory`, a hash
+/// lookup of the string. Each lookup costs about as much as a `clock_time_get` itself.
+#[inline]
+fn hostcall<T: 'static, const N: usize>(
     caller: &mut Caller<'_, T>,
     memory: Option<&ModuleExport>,
     get: impl Fn(&mut T) -> &mut WasiCtx,
     name: &str,
-    args: &[(&str, u64)],
+    args: impl FnOnce() -> [(&'static str, u64); N],
     call: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<(), Errno>,
 ) -> wasmtime::Result<i32> {
-    let export = memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory"));
+    let export = match get(caller.data_mut()).bound_memory::<Memory>() {
+        Some(bound) => Some(Extern::Memory(*bound)),
+        None => memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory")),
+    };
     let (bytes, data) = match export {
         Some(Extern::Memory(memory)) => memory.data_and_store_mut(&mut *caller),
         _ => (&mut [][..], caller.data_mut()),
@@ -83,9 +88,29 @@ fn hostcall<T: 'static>(
     let mut mem = GuestMemory::new(bytes);
     let result = call(get(data), &mut mem);
     if trace::enabled() {
-        trace::line(name, args, &mem, Some(result));
+        trace::line(name, &args(), &mem, Some(result));
     }
     policy::errno_result(result)
+}
+
+/// Calls `f` (a call into `instance`, such as its `_start`) with `instance`'s `memory` export
+/// bound to the store's WASI context, so that the hostcalls it makes skip looking the memory
+/// up, and unbinds it afterwards, whatever `f` returns.
+///
+/// Use it only when `instance` is the one instance in `store` that makes hostcalls with this
+/// context (as for a command run by [`WasiPre::run`] or the CLI): while bound, every hostcall
+/// made with the context reads and writes that memory, whichever instance makes it.
+pub fn call_bound<T: 'static, R>(
+    store: &mut Store<T>,
+    instance: &Instance,
+    get: impl Fn(&mut T) -> &mut WasiCtx,
+    f: impl FnOnce(&mut Store<T>) -> R,
+) -> R {
+    let memory = instance.get_memory(&mut *store, "memory");
+    get(store.data_mut()).bind_memory(memory);
+    let result = f(&mut *store);
+    get(store.data_mut()).bind_memory::<Memory>(None);
+    result
 }
 
 /// Registers every hostcall of one ABI (`$abi` is `preview1` or `preview0`).
@@ -93,7 +118,7 @@ macro_rules! register {
     ($linker:ident, $memory:ident, $get:ident, $module:expr, $abi:ident; $($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
         $linker.func_wrap($module, stringify!($name), move |mut caller: Caller<'_, T>, $($arg: $ty),*| {
             #[allow(clippy::cast_sign_loss)]
-            let args: &[(&str, u64)] = &[$((stringify!($arg), $arg as u64)),*];
+            let args = || [$((stringify!($arg), $arg as u64)),*];
             hostcall(&mut caller, $memory.as_ref(), $get, stringify!($name), args, |ctx, mem| {
                 lucent_core::$abi::$name(ctx, mem, $($arg),*)
             })

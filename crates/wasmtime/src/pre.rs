@@ -64,7 +64,9 @@ impl<T: 'static> WasiPre<T> {
     }
 
     /// Instantiates the module as a command and runs `_start`: starts the context's CPU-time
-    /// clocks, and returns the `proc_exit` code, or 0 if `_start` returned.
+    /// clocks, and returns the `proc_exit` code, or 0 if `_start` returned. The instance's
+    /// memory is bound to the context while `_start` runs ([`crate::call_bound`]): the store
+    /// must not hold another instance that makes hostcalls with the same context.
     ///
     /// # Errors
     ///
@@ -73,7 +75,7 @@ impl<T: 'static> WasiPre<T> {
         let instance = self.pre.instantiate(&mut *store)?;
         let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
         (self.get)(store.data_mut()).start_clocks();
-        match start.call(&mut *store, ()) {
+        match crate::call_bound(store, &instance, self.get, |store| start.call(store, ())) {
             Ok(()) => Ok(0),
             Err(e) => match e.downcast_ref::<Exit>() {
                 Some(exit) => Ok(exit.0),

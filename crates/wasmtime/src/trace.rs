@@ -10,6 +10,7 @@ use std::fmt::Write;
 pub const TARGET: &str = "lucent::hostcall";
 
 /// Whether trace lines are wanted (a cheap check on the hot path).
+#[inline]
 pub fn enabled() -> bool {
     tracing::enabled!(target: TARGET, tracing::Level::TRACE)
 }
