@@ -19,6 +19,18 @@ const NEW_FILE_MODE: u32 = 0o666;
 /// Mode for new directories, before the process umask.
 const NEW_DIR_MODE: u32 = 0o777;
 
+/// Directories a preopen keeps open for the first component of the paths walked beneath it.
+const CACHED_CHILDREN: usize = 8;
+
+/// A directory a preopen keeps open, with the identity it had when opened.
+#[derive(Debug)]
+struct CachedChild {
+    name: Vec<u8>,
+    dir: Arc<HostDir>,
+    dev: u64,
+    ino: u64,
+}
+
 /// A directory on the host filesystem, held by an open descriptor.
 #[derive(Debug)]
 pub struct HostDir {
@@ -34,6 +46,11 @@ pub struct HostDir {
     /// shares it with no other process, and a directory's flags cannot be set through WASI),
     /// so `fd_fdstat_get`, which Rust's std calls before every open, need not ask the kernel.
     flags: OnceLock<Fdflags>,
+    /// For a preopen ([`HostDir::open_ambient`]): the last few directories opened by name in
+    /// it, kept open, so that a walk through `dir/...` costs a `stat` of `dir` (to check the
+    /// name still is that directory) instead of an open and a close. `None` elsewhere, which
+    /// bounds the descriptors kept to a few per preopen.
+    children: Option<Mutex<Vec<CachedChild>>>,
 }
 
 impl HostDir {
@@ -45,11 +62,41 @@ impl HostDir {
     /// The host error: the path is missing, not a directory, or not readable.
     pub fn open_ambient(path: &Path) -> std::io::Result<Self> {
         let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(HostDir::from_fd(fd))
+        Ok(HostDir { children: Some(Mutex::default()), ..HostDir::from_fd(fd) })
     }
 
     fn from_fd(fd: OwnedFd) -> Self {
-        HostDir { fd, listing: Mutex::default(), sorted: false, quota: None, flags: OnceLock::new() }
+        HostDir { fd, listing: Mutex::default(), sorted: false, quota: None, flags: OnceLock::new(), children: None }
+    }
+
+    /// The kept directory `name`, if the name still is that directory: the same device and
+    /// inode, looked up without following a symlink. An entry that fails the check is dropped.
+    fn cached_child(&self, cache: &Mutex<Vec<CachedChild>>, name: &Component) -> Option<Arc<HostDir>> {
+        let (dir, dev, ino) = {
+            let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = cache.iter().find(|c| c.name == name.as_bytes())?;
+            (entry.dir.clone(), entry.dev, entry.ino)
+        };
+        let same = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+            FileType::from_raw_mode(st.st_mode) == FileType::Directory && st.st_dev == dev && st.st_ino == ino
+        });
+        if same {
+            return Some(dir);
+        }
+        cache.lock().unwrap_or_else(PoisonError::into_inner).retain(|c| !Arc::ptr_eq(&c.dir, &dir));
+        None
+    }
+
+    /// Keeps `dir`, just opened as `name`, with the identity of the open descriptor itself.
+    fn keep_child(cache: &Mutex<Vec<CachedChild>>, name: &Component, dir: &Arc<HostDir>) {
+        let Ok(st) = rustix::fs::fstat(&dir.fd) else { return };
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|c| c.name != name.as_bytes());
+        if cache.len() >= CACHED_CHILDREN {
+            // The oldest entry goes.
+            cache.drain(..1);
+        }
+        cache.push(CachedChild { name: name.as_bytes().to_vec(), dir: dir.clone(), dev: st.st_dev, ino: st.st_ino });
     }
 
     /// Caps the bytes the guest can add beneath this directory at `bytes` (writes past the end
@@ -131,10 +178,19 @@ fn open_flags(options: &OpenOptions) -> OFlags {
 
 impl WasiDir for HostDir {
     fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
+        if let Some(cache) = &self.children
+            && let Some(dir) = self.cached_child(cache, name)
+        {
+            return Ok(dir);
+        }
         // O_PATH: enough to look up further components, and works without read permission.
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
-        Ok(Arc::new(self.child(fd)))
+        let dir = Arc::new(self.child(fd));
+        if let Some(cache) = &self.children {
+            HostDir::keep_child(cache, name, &dir);
+        }
+        Ok(dir)
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
@@ -248,5 +304,77 @@ impl WasiDir for HostDir {
 
     fn sync(&self) -> Result<(), Errno> {
         retry(|| rustix::fs::fsync(&self.fd))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lucent_core::path::{Follow, resolve};
+    use std::os::unix::fs::symlink;
+
+    /// `root/sandbox` preopened, with `sandbox/a/x`, and `root/outside/x` beside it.
+    fn sandbox() -> (tempfile::TempDir, Arc<dyn WasiDir>) {
+        let root = tempfile::tempdir().unwrap();
+        let s = root.path().join("sandbox");
+        std::fs::create_dir_all(s.join("a")).unwrap();
+        std::fs::create_dir_all(root.path().join("outside")).unwrap();
+        std::fs::write(s.join("a/x"), "inside").unwrap();
+        std::fs::write(root.path().join("outside/x"), "outside").unwrap();
+        let dir: Arc<dyn WasiDir> = Arc::new(HostDir::open_ambient(&s).unwrap());
+        (root, dir)
+    }
+
+    fn stat(dir: &Arc<dyn WasiDir>, path: &str) -> Result<Filestat, Errno> {
+        resolve(dir, path.as_bytes(), Follow::Never, |t| t.dir.stat_at(t.name))
+    }
+
+    fn kept(dir: &Arc<dyn WasiDir>) -> Vec<Vec<u8>> {
+        let host = dir.as_any().downcast_ref::<HostDir>().unwrap();
+        let cache = host.children.as_ref().unwrap().lock().unwrap();
+        cache.iter().map(|c| c.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_kept_directory_replaced_by_an_escaping_symlink_is_not_used() {
+        let (root, dir) = sandbox();
+        let s = root.path().join("sandbox");
+        assert_eq!(stat(&dir, "a/x").unwrap().size, 6);
+        assert_eq!(kept(&dir), [b"a".to_vec()]);
+        std::fs::rename(s.join("a"), s.join("b")).unwrap();
+        symlink("../outside", s.join("a")).unwrap();
+        assert_eq!(stat(&dir, "a/x"), Err(Errno::Perm));
+        assert!(kept(&dir).is_empty());
+    }
+
+    #[test]
+    fn a_name_given_to_another_directory_reaches_the_new_one() {
+        let (root, dir) = sandbox();
+        let s = root.path().join("sandbox");
+        assert!(stat(&dir, "a/x").is_ok());
+        std::fs::rename(s.join("a"), s.join("b")).unwrap();
+        std::fs::create_dir(s.join("a")).unwrap();
+        std::fs::write(s.join("a/y"), "y").unwrap();
+        assert_eq!(stat(&dir, "a/x"), Err(Errno::Noent));
+        assert_eq!(stat(&dir, "a/y").unwrap().size, 1);
+        assert_eq!(stat(&dir, "b/x").unwrap().size, 6);
+        std::fs::remove_dir_all(s.join("a")).unwrap();
+        assert_eq!(stat(&dir, "a/y"), Err(Errno::Noent));
+    }
+
+    #[test]
+    fn a_preopen_keeps_a_few_directories_and_others_keep_none() {
+        let (root, dir) = sandbox();
+        let s = root.path().join("sandbox");
+        for i in 0..20 {
+            std::fs::create_dir_all(s.join(format!("d{i}/e"))).unwrap();
+            assert!(stat(&dir, &format!("d{i}/e/.")).is_ok());
+        }
+        let names = kept(&dir);
+        assert_eq!(names.len(), CACHED_CHILDREN);
+        assert_eq!(names.last().unwrap(), b"d19");
+        // The directories opened beneath keep nothing, so deep walks hold no descriptors.
+        let child = dir.open_dir(&Component::new(b"d19").unwrap()).unwrap();
+        assert!(child.as_any().downcast_ref::<HostDir>().unwrap().children.is_none());
     }
 }
