@@ -45,7 +45,8 @@ impl WasiCtx {
     /// Records the engine's handle to the guest memory every hostcall made with this context
     /// uses, so that hostcalls need not look it up (`None` forgets it). Engine glue calls this
     /// around a call into the one instance this context serves, and unbinds it afterwards;
-    /// see `lucent_wasmtime` for the rule.
+    /// see `lucent_wasmtime::call_bound` for the rule. The engine may panic if a handle bound
+    /// here belongs to another store than the one the hostcall runs in.
     pub fn bind_memory<M: Any + Send + Sync>(&mut self, memory: Option<M>) {
         self.bound_memory = memory.map(|m| -> Box<dyn Any + Send + Sync> { Box::new(m) });
     }

@@ -10,6 +10,7 @@ use lucent_core::path::Component;
 use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
 use std::any::Any;
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -19,8 +20,28 @@ const NEW_FILE_MODE: u32 = 0o666;
 /// Mode for new directories, before the process umask.
 const NEW_DIR_MODE: u32 = 0o777;
 
-/// Directories a preopen keeps open for the first component of the paths walked beneath it.
+/// Directories a preopen keeps open among those opened by name directly in it.
 const CACHED_CHILDREN: usize = 8;
+
+/// Filesystems (`statfs` magic numbers, from `linux/magic.h`) on which a directory's device
+/// and inode number identify it while a descriptor holds it open: local filesystems that
+/// never give a live inode's number to another. Network and FUSE filesystems, where a server
+/// may reuse numbers, and overlayfs, whose numbers can collide across layers, are not here.
+const STABLE_INODE_FILESYSTEMS: [u64; 4] = [
+    0xEF53,      // ext2, ext3, ext4
+    0x5846_5342, // XFS
+    0x9123_683E, // Btrfs
+    0x0102_1994, // tmpfs
+];
+
+/// The directories a preopen keeps open ([`HostDir::open_dir`]).
+#[derive(Debug)]
+struct Kept {
+    /// The preopen's device: only directories on it are kept.
+    dev: u64,
+    /// Most recently used last.
+    entries: Mutex<VecDeque<CachedChild>>,
+}
 
 /// A directory a preopen keeps open, with the identity it had when opened.
 #[derive(Debug)]
@@ -46,11 +67,12 @@ pub struct HostDir {
     /// shares it with no other process, and a directory's flags cannot be set through WASI),
     /// so `fd_fdstat_get`, which Rust's std calls before every open, need not ask the kernel.
     flags: OnceLock<Fdflags>,
-    /// For a preopen ([`HostDir::open_ambient`]): the last few directories opened by name in
-    /// it, kept open, so that a walk through `dir/...` costs a `stat` of `dir` (to check the
-    /// name still is that directory) instead of an open and a close. `None` elsewhere, which
-    /// bounds the descriptors kept to a few per preopen.
-    children: Option<Mutex<Vec<CachedChild>>>,
+    /// For a preopen ([`HostDir::open_ambient`]) on a filesystem with stable inode numbers:
+    /// the directories most recently used by name directly in it, kept open, so that a walk
+    /// through `dir/...` costs a `stat` of `dir` (to check the name still is that directory)
+    /// instead of an open and a close. `None` elsewhere, which bounds the descriptors kept to
+    /// a few per preopen.
+    children: Option<Kept>,
 }
 
 impl HostDir {
@@ -62,7 +84,13 @@ impl HostDir {
     /// The host error: the path is missing, not a directory, or not readable.
     pub fn open_ambient(path: &Path) -> std::io::Result<Self> {
         let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(HostDir { children: Some(Mutex::default()), ..HostDir::from_fd(fd) })
+        let stable = rustix::fs::fstatfs(&fd)
+            .is_ok_and(|fs| u64::try_from(fs.f_type).is_ok_and(|kind| STABLE_INODE_FILESYSTEMS.contains(&kind)));
+        let children = match rustix::fs::fstat(&fd) {
+            Ok(st) if stable => Some(Kept { dev: st.st_dev, entries: Mutex::default() }),
+            _ => None,
+        };
+        Ok(HostDir { children, ..HostDir::from_fd(fd) })
     }
 
     fn from_fd(fd: OwnedFd) -> Self {
@@ -71,11 +99,15 @@ impl HostDir {
 
     /// The kept directory `name`, if the name still is that directory: the same device and
     /// inode, looked up without following a symlink. An entry that fails the check is dropped.
-    fn cached_child(&self, cache: &Mutex<Vec<CachedChild>>, name: &Component) -> Option<Arc<HostDir>> {
+    fn cached_child(&self, kept: &Kept, name: &Component) -> Option<Arc<HostDir>> {
         let (dir, dev, ino) = {
-            let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
-            let entry = cache.iter().find(|c| c.name == name.as_bytes())?;
-            (entry.dir.clone(), entry.dev, entry.ino)
+            let mut cache = kept.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            let at = cache.iter().position(|c| c.name == name.as_bytes())?;
+            // Most recently used last.
+            let entry = cache.remove(at)?;
+            let found = (entry.dir.clone(), entry.dev, entry.ino);
+            cache.push_back(entry);
+            found
         };
         let same = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
             FileType::from_raw_mode(st.st_mode) == FileType::Directory && st.st_dev == dev && st.st_ino == ino
@@ -83,26 +115,58 @@ impl HostDir {
         if same {
             return Some(dir);
         }
-        cache.lock().unwrap_or_else(PoisonError::into_inner).retain(|c| !Arc::ptr_eq(&c.dir, &dir));
+        kept.entries.lock().unwrap_or_else(PoisonError::into_inner).retain(|c| !Arc::ptr_eq(&c.dir, &dir));
         None
     }
 
-    /// Keeps `dir`, just opened as `name`, with the identity of the open descriptor itself.
-    fn keep_child(cache: &Mutex<Vec<CachedChild>>, name: &Component, dir: &Arc<HostDir>) {
+    /// Keeps `dir`, just opened as `name`, with the identity of the open descriptor itself,
+    /// if it is on the preopen's filesystem (not a mount beneath it).
+    fn keep_child(kept: &Kept, name: &Component, dir: &Arc<HostDir>) {
         let Ok(st) = rustix::fs::fstat(&dir.fd) else { return };
-        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.retain(|c| c.name != name.as_bytes());
-        if cache.len() >= CACHED_CHILDREN {
-            // The oldest entry goes.
-            cache.drain(..1);
+        if st.st_dev != kept.dev {
+            return;
         }
-        cache.push(CachedChild { name: name.as_bytes().to_vec(), dir: dir.clone(), dev: st.st_dev, ino: st.st_ino });
+        let evicted;
+        let mut cache = kept.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.retain(|c| c.name != name.as_bytes());
+        // The least recently used entry goes (closed once the lock is released).
+        evicted = if cache.len() >= CACHED_CHILDREN { cache.pop_front() } else { None };
+        cache.push_back(CachedChild {
+            name: name.as_bytes().to_vec(),
+            dir: dir.clone(),
+            dev: st.st_dev,
+            ino: st.st_ino,
+        });
+        drop(cache);
+        drop(evicted);
+    }
+
+    /// Stops keeping the directory `name` (removed or renamed by the guest), so that a
+    /// removed directory is not held open.
+    fn forget_child(&self, name: &Component) {
+        if let Some(kept) = &self.children {
+            let gone: VecDeque<CachedChild> = {
+                let mut cache = kept.entries.lock().unwrap_or_else(PoisonError::into_inner);
+                let (gone, stay) = std::mem::take(&mut *cache).into_iter().partition(|c| c.name == name.as_bytes());
+                *cache = stay;
+                gone
+            };
+            drop(gone);
+        }
+    }
+
+    /// Drops every kept directory: they were opened with the settings being changed.
+    fn forget_children(&mut self) {
+        if let Some(kept) = &mut self.children {
+            kept.entries.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
+        }
     }
 
     /// Caps the bytes the guest can add beneath this directory at `bytes` (writes past the end
     /// of files, `fd_allocate`, `fd_filestat_set_size`); beyond it calls fail with `Dquot`.
     pub fn with_quota(mut self, bytes: u64) -> Self {
         self.quota = Some(Arc::new(Quota::new(bytes)));
+        self.forget_children();
         self
     }
 
@@ -110,6 +174,7 @@ impl HostDir {
     /// the host filesystem's order (for reproducible runs).
     pub fn with_sorted_listings(mut self, sorted: bool) -> Self {
         self.sorted = sorted;
+        self.forget_children();
         self
     }
 
@@ -178,8 +243,8 @@ fn open_flags(options: &OpenOptions) -> OFlags {
 
 impl WasiDir for HostDir {
     fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
-        if let Some(cache) = &self.children
-            && let Some(dir) = self.cached_child(cache, name)
+        if let Some(kept) = &self.children
+            && let Some(dir) = self.cached_child(kept, name)
         {
             return Ok(dir);
         }
@@ -187,8 +252,8 @@ impl WasiDir for HostDir {
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
         let dir = Arc::new(self.child(fd));
-        if let Some(cache) = &self.children {
-            HostDir::keep_child(cache, name, &dir);
+        if let Some(kept) = &self.children {
+            HostDir::keep_child(kept, name, &dir);
         }
         Ok(dir)
     }
@@ -265,7 +330,9 @@ impl WasiDir for HostDir {
     }
 
     fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
-        rustix::fs::unlinkat(&self.fd, name.as_bytes(), AtFlags::REMOVEDIR).map_err(from_host)
+        let removed = rustix::fs::unlinkat(&self.fd, name.as_bytes(), AtFlags::REMOVEDIR).map_err(from_host);
+        self.forget_child(name);
+        removed
     }
 
     fn unlink_file(&self, name: &Component) -> Result<(), Errno> {
@@ -284,7 +351,11 @@ impl WasiDir for HostDir {
 
     fn rename(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
-        rustix::fs::renameat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes()).map_err(from_host)
+        let renamed =
+            rustix::fs::renameat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes()).map_err(from_host);
+        self.forget_child(name);
+        new_dir.forget_child(new_name);
+        renamed
     }
 
     fn read_dir(&self, cookie: u64, each: &mut dyn FnMut(&DirEntry, u64) -> bool) -> Result<(), Errno> {
@@ -331,7 +402,7 @@ mod tests {
 
     fn kept(dir: &Arc<dyn WasiDir>) -> Vec<Vec<u8>> {
         let host = dir.as_any().downcast_ref::<HostDir>().unwrap();
-        let cache = host.children.as_ref().unwrap().lock().unwrap();
+        let cache = host.children.as_ref().unwrap().entries.lock().unwrap();
         cache.iter().map(|c| c.name.clone()).collect()
     }
 
@@ -376,5 +447,50 @@ mod tests {
         // The directories opened beneath keep nothing, so deep walks hold no descriptors.
         let child = dir.open_dir(&Component::new(b"d19").unwrap()).unwrap();
         assert!(child.as_any().downcast_ref::<HostDir>().unwrap().children.is_none());
+    }
+
+    #[test]
+    fn the_least_recently_used_directory_goes_first() {
+        let (root, dir) = sandbox();
+        let s = root.path().join("sandbox");
+        for i in 0..8 {
+            std::fs::create_dir(s.join(format!("d{i}"))).unwrap();
+        }
+        assert!(stat(&dir, "a/x").is_ok());
+        for i in 0..7 {
+            assert!(stat(&dir, &format!("d{i}/.")).is_ok());
+        }
+        assert!(stat(&dir, "a/x").is_ok());
+        assert!(stat(&dir, "d7/.").is_ok());
+        let names = kept(&dir);
+        assert!(names.contains(&b"a".to_vec()) && !names.contains(&b"d0".to_vec()), "{names:?}");
+    }
+
+    #[test]
+    fn removing_or_renaming_a_kept_directory_lets_it_go() {
+        let (root, dir) = sandbox();
+        let s = root.path().join("sandbox");
+        std::fs::create_dir(s.join("e")).unwrap();
+        assert!(stat(&dir, "e/.").is_ok() && stat(&dir, "a/x").is_ok());
+        dir.remove_dir(&Component::new(b"e").unwrap()).unwrap();
+        assert_eq!(kept(&dir), [b"a".to_vec()]);
+        dir.rename(&Component::new(b"a").unwrap(), &*dir, &Component::new(b"b").unwrap()).unwrap();
+        assert!(kept(&dir).is_empty());
+    }
+
+    #[test]
+    fn only_directories_on_the_preopens_filesystem_are_kept() {
+        // /proc's inode numbers are not in the list of stable ones: nothing is kept.
+        let proc = HostDir::open_ambient(Path::new("/proc")).unwrap();
+        assert!(proc.children.is_none());
+        // /dev/shm is usually a mount of its own beneath /dev: walking into it keeps nothing.
+        let (Ok(dev), Ok(shm)) = (std::fs::metadata("/dev"), std::fs::metadata("/dev/shm")) else { return };
+        let dev_dir: Arc<dyn WasiDir> = Arc::new(HostDir::open_ambient(Path::new("/dev")).unwrap());
+        if std::os::unix::fs::MetadataExt::dev(&dev) != std::os::unix::fs::MetadataExt::dev(&shm)
+            && dev_dir.as_any().downcast_ref::<HostDir>().unwrap().children.is_some()
+        {
+            assert!(stat(&dev_dir, "shm/.").is_ok());
+            assert!(kept(&dev_dir).is_empty());
+        }
     }
 }

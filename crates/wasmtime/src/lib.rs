@@ -95,7 +95,7 @@ fn hostcall<T: 'static, const N: usize>(
 
 /// Calls `f` (a call into `instance`, such as its `_start`) with `instance`'s `memory` export
 /// bound to the store's WASI context, so that the hostcalls it makes skip looking the memory
-/// up, and unbinds it afterwards, whatever `f` returns.
+/// up, and unbinds it afterwards, whatever `f` returns (or if it panics).
 ///
 /// Use it only when `instance` is the one instance in `store` that makes hostcalls with this
 /// context (as for a command run by [`WasiPre::run`] or the CLI): while bound, every hostcall
@@ -108,9 +108,10 @@ pub fn call_bound<T: 'static, R>(
 ) -> R {
     let memory = instance.get_memory(&mut *store, "memory");
     get(store.data_mut()).bind_memory(memory);
-    let result = f(&mut *store);
+    // A panic in a host function the embedder added unwinds through `f`: unbind first.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *store)));
     get(store.data_mut()).bind_memory::<Memory>(None);
-    result
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Registers every hostcall of one ABI (`$abi` is `preview1` or `preview0`).

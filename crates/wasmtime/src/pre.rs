@@ -45,7 +45,11 @@ pub struct WasiPre<T: 'static> {
 }
 
 impl<T: 'static> WasiPre<T> {
-    /// Links `module`; `get` finds the WASI context in the store's data.
+    /// Links `module`; `get` finds the WASI context in the store's data. [`WasiPre::run`]
+    /// binds the instance's memory to the context while `_start` runs: stores it runs in must
+    /// hold no other instance making hostcalls with that context (such as a library module
+    /// instantiated beside it), whose hostcalls would otherwise read and write the command's
+    /// memory.
     ///
     /// # Errors
     ///
