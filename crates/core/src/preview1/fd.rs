@@ -44,6 +44,13 @@ pub(super) fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<
     if iovs_len > MAX_IOVS {
         return Err(Errno::Inval);
     }
+    // One buffer, what most writes and reads pass: no list to walk, no total to check.
+    if iovs_len == 1 {
+        let only = mem.read(GuestPtr::<Iovec>::new(iovs))?;
+        let mut inline = [Region::new(0, 0); INLINE_IOVS];
+        inline[0] = Region::new(only.buf, only.buf_len);
+        return Ok(Regions::Inline(inline, 1));
+    }
     let list = mem.array(GuestPtr::<Iovec>::new(iovs), iovs_len)?;
     let regions = if list.len() <= INLINE_IOVS {
         let mut inline = [Region::new(0, 0); INLINE_IOVS];
@@ -86,6 +93,9 @@ pub(super) fn write_from(
     regions: &[Region],
     write: impl FnOnce(&[IoSlice<'_>]) -> Result<usize>,
 ) -> Result<usize> {
+    if let [only] = regions {
+        return write(&[IoSlice::new(mem.bytes(*only)?)]);
+    }
     if regions.len() <= INLINE_IOVS {
         let mut slices = [IoSlice::new(&[]); INLINE_IOVS];
         for (slot, region) in slices.iter_mut().zip(regions) {
