@@ -22,7 +22,12 @@ fn prepared(config: &wasmtime::Config, wasm: &str) -> (Engine, WasiPre<WasiCtx>)
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("hello");
-    let configs = [("pooling", pooling_config(16, 16 << 20)), ("on-demand", default_config())];
+    let configs = [
+        ("pooling", pooling_config(16, 16 << 20, 0)),
+        ("pooling-resident-256k", pooling_config(16, 16 << 20, 256 << 10)),
+        ("pooling-resident-2m", pooling_config(16, 16 << 20, 2 << 20)),
+        ("on-demand", default_config()),
+    ];
     for (lang, hello) in [("c", test_programs_artifacts::C_HELLO), ("rust", test_programs_artifacts::HELLO)] {
         for (name, config) in &configs {
             let (engine, pre) = prepared(config, hello);

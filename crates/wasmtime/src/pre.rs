@@ -7,7 +7,7 @@
 //! use lucent_wasmtime::{WasiPre, add_to_linker, pooling_config};
 //! use wasmtime::{Engine, Linker, Module, Store};
 //!
-//! let engine = Engine::new(&pooling_config(1000, 64 << 20))?;
+//! let engine = Engine::new(&pooling_config(1000, 64 << 20, 256 << 10))?;
 //! let module = Module::from_file(&engine, "hello.wasm")?;
 //! let mut linker = Linker::new(&engine);
 //! add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)?;
@@ -27,11 +27,21 @@ use wasmtime::{Instance, InstanceAllocationStrategy, InstancePre, Linker, Module
 /// [`crate::default_config`] with the pooling instance allocator: room for `instances`
 /// instances at once, each with up to `max_memory` bytes of linear memory, their memories
 /// initialised copy-on-write from the module's image (wasmtime's `memory_init_cow`, on by
-/// default) and reset by `madvise` when an instance is dropped rather than unmapped. An
-/// instantiation past `instances` live ones fails with an error.
-pub fn pooling_config(instances: u32, max_memory: usize) -> wasmtime::Config {
+/// default). When an instance is dropped, the first `keep_resident` bytes of its memory (and
+/// of its tables, up to 64 KiB) stay mapped and are reset by writing zeros and the image
+/// back; the rest is returned with `madvise`, so its pages fault in again on the next
+/// instance's first touch. A small guest (a C hello: 128 KiB of memory) is reset fastest
+/// entirely resident (`docs/benchmarks.md`); each slot then keeps `keep_resident` bytes of
+/// memory for good. 0 returns everything. An instantiation past `instances` live ones fails
+/// with an error.
+pub fn pooling_config(instances: u32, max_memory: usize, keep_resident: usize) -> wasmtime::Config {
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_core_instances(instances).total_memories(instances).total_tables(instances).max_memory_size(max_memory);
+    pool.total_core_instances(instances)
+        .total_memories(instances)
+        .total_tables(instances)
+        .max_memory_size(max_memory)
+        .linear_memory_keep_resident(keep_resident)
+        .table_keep_resident(keep_resident.min(64 << 10));
     let mut config = crate::default_config();
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool)).memory_init_cow(true);
     config

@@ -18,7 +18,7 @@ fn prepared(engine: &Engine, guest: &str) -> WasiPre<WasiCtx> {
 
 #[test]
 fn a_prepared_module_runs_many_times_from_the_pool() {
-    let engine = Engine::new(&pooling_config(4, 16 << 20)).unwrap();
+    let engine = Engine::new(&pooling_config(4, 16 << 20, 0)).unwrap();
     for guest in [test_programs_artifacts::HELLO, test_programs_artifacts::C_HELLO] {
         let pre = prepared(&engine, guest);
         for _ in 0..200 {
@@ -32,7 +32,7 @@ fn a_prepared_module_runs_many_times_from_the_pool() {
 
 #[test]
 fn run_returns_the_proc_exit_code_and_each_instance_sees_its_own_arguments() {
-    let engine = Engine::new(&pooling_config(4, 16 << 20)).unwrap();
+    let engine = Engine::new(&pooling_config(4, 16 << 20, 0)).unwrap();
     let pre = prepared(&engine, test_programs_artifacts::EXIT);
     for code in [0, 3, 42] {
         let stdout = Arc::new(Capture::default());
@@ -47,7 +47,7 @@ fn run_returns_the_proc_exit_code_and_each_instance_sees_its_own_arguments() {
 /// error, not a crash), and dropping a store gives its slot back.
 #[test]
 fn the_pool_bounds_live_instances() {
-    let engine = Engine::new(&pooling_config(2, 16 << 20)).unwrap();
+    let engine = Engine::new(&pooling_config(2, 16 << 20, 0)).unwrap();
     let pre = prepared(&engine, test_programs_artifacts::HELLO);
     let mut stores: Vec<_> = (0..2).map(|_| Store::new(&engine, WasiCtx::builder().build().unwrap())).collect();
     for store in &mut stores {
