@@ -59,3 +59,34 @@ fn the_pool_bounds_live_instances() {
     stores.pop();
     pre.instantiate(&mut third).unwrap();
 }
+
+/// Slots kept resident are still reset: each instance sees zeroed memory and the module's
+/// data again, whatever the previous instance in the slot wrote.
+#[test]
+fn a_resident_slot_is_reset_between_instances() {
+    let engine = Engine::new(&pooling_config(1, 16 << 20, 1 << 20)).unwrap();
+    // Exits with mem[100] * 10 + mem[200] (data: 7), then scribbles over both.
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (memory (export "memory") 2)
+            (data (i32.const 200) "\07")
+            (func (export "_start")
+                (local $seen i32)
+                (local.set $seen (i32.add (i32.mul (i32.load8_u (i32.const 100)) (i32.const 10))
+                                          (i32.load8_u (i32.const 200))))
+                (i32.store8 (i32.const 100) (i32.const 5))
+                (i32.store8 (i32.const 200) (i32.const 9))
+                (i32.store8 (i32.const 70000) (i32.const 1))
+                (call $exit (local.get $seen))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).unwrap();
+    let pre = WasiPre::new(&linker, &module, |ctx: &mut WasiCtx| ctx).unwrap();
+    for _ in 0..3 {
+        let mut store = Store::new(&engine, WasiCtx::builder().build().unwrap());
+        assert_eq!(pre.run(&mut store).unwrap(), 7);
+    }
+}
