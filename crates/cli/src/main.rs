@@ -15,8 +15,11 @@ fn init_tracing(trace: bool) {
     } else {
         EnvFilter::try_from_env("LUCENT_LOG").unwrap_or_else(|_| EnvFilter::new("off"))
     };
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: logs written to a file or a pipe stay plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .without_time()
         .with_level(!trace)

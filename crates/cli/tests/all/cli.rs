@@ -255,3 +255,19 @@ fn help_and_bad_flags() {
     let out = lucent_command().output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Log lines (`LUCENT_LOG`) carry no terminal colour codes when stderr is not a terminal.
+#[test]
+fn logs_to_a_pipe_are_plain_text() {
+    let sandbox = Sandbox::new();
+    let out = lucent_command()
+        .env("LUCENT_LOG", "lucent=debug")
+        .env("LUCENT_CACHE_DIR", sandbox.path("no-such-parent/cache"))
+        .arg(guests::EXIT)
+        .arg("0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DEBUG"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
