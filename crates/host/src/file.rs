@@ -114,19 +114,23 @@ impl<F: AsFd> HostFile<F> {
     }
 
     /// For a shared descriptor in emulated non-blocking mode: `Again` unless `flags` is ready.
-    fn would_block(&self, flags: PollFlags) -> Result<(), Errno> {
+    /// Whether the mode is emulated (and the descriptor was found ready).
+    fn would_block(&self, flags: PollFlags) -> Result<bool, Errno> {
         if !self.shared || !self.nonblock.load(Ordering::Relaxed) {
-            return Ok(());
+            return Ok(false);
         }
         let mut fds = [PollFd::new(&self.fd, flags)];
         let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
         match rustix::event::poll(&mut fds, Some(&zero)) {
             Ok(0) => Err(Errno::Again),
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(true),
             Err(e) => Err(from_host(e)),
         }
     }
 }
+
+/// Bytes a pipe that `poll` reports writable takes without blocking (POSIX `PIPE_BUF`).
+const PIPE_BUF: usize = 4096;
 
 /// The bytes in `bufs`, saturated: it only sizes the quota charge, and a total past
 /// `usize::MAX` could not be written anyway (`writev` refuses it).
@@ -241,7 +245,13 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
-        self.would_block(PollFlags::OUT)?;
+        if self.would_block(PollFlags::OUT)? {
+            // Emulated non-blocking: `poll` promised room for `PIPE_BUF` bytes, not for more,
+            // so write at most that (a short write, which the guest must handle anyway).
+            let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
+            let some = first.get(..first.len().min(PIPE_BUF)).unwrap_or_default();
+            return self.charged(None, some.len(), || retry(|| rustix::io::write(&self.fd, some)));
+        }
         self.charged(None, total_len(bufs), || match bufs {
             // One buffer (the common case): `write`, which costs the kernel less than `writev`.
             [only] => retry(|| rustix::io::write(&self.fd, only)),

@@ -172,6 +172,52 @@ fn nonblocking_stdin() {
     guest.finish();
 }
 
+/// Emulated `NONBLOCK` on stdout: writes into a pipe nobody reads fill it and then give
+/// `again`; none blocks, however large (`poll` promises room for `PIPE_BUF` bytes only, so a
+/// write larger than the free space would otherwise wait for a reader forever).
+#[test]
+fn nonblocking_stdout_never_blocks_on_a_full_pipe() {
+    // Sets NONBLOCK on fd 1, then writes 1 MiB at a time until `again` (exit 0); another
+    // error exits 2, and 64 MiB written (a pipe cannot hold that) exits 3.
+    let (_dir, wat) = crate::harness::wat_file(
+        r#"(module
+            (import "wasi_snapshot_preview1" "fd_fdstat_set_flags" (func $flags (param i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (memory (export "memory") 18)
+            (func (export "_start")
+                (local $err i32) (local $total i32)
+                (drop (call $flags (i32.const 1) (i32.const 4)))
+                (i32.store (i32.const 0) (i32.const 65536))
+                (i32.store (i32.const 4) (i32.const 1048576))
+                (loop $more
+                    (local.set $err (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+                    (if (i32.eq (local.get $err) (i32.const 6)) (then (call $exit (i32.const 0))))
+                    (if (local.get $err) (then (call $exit (i32.const 2))))
+                    (local.set $total (i32.add (local.get $total) (i32.load (i32.const 8))))
+                    (if (i32.gt_u (local.get $total) (i32.const 67108864)) (then (call $exit (i32.const 3))))
+                    (br $more))))"#,
+    );
+    let (reader, writer) = std::io::pipe().unwrap();
+    let mut child =
+        lucent_command().arg(&wat).stdin(Stdio::null()).stdout(writer).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the guest blocked writing to a full pipe with NONBLOCK set");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(reader);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+}
+
 /// Signals whose default action is to ignore or stop return 0; unknown ones are `inval`;
 /// `sched_yield` returns 0.
 #[test]
