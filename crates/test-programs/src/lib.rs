@@ -65,7 +65,14 @@ pub mod raw {
             new_path: *const u8,
             new_path_len: u32,
         ) -> u16;
-        pub fn path_readlink(fd: u32, path: *const u8, path_len: u32, buf: *mut u8, buf_len: u32, used: *mut u32) -> u16;
+        pub fn path_readlink(
+            fd: u32,
+            path: *const u8,
+            path_len: u32,
+            buf: *mut u8,
+            buf_len: u32,
+            used: *mut u32,
+        ) -> u16;
         pub fn path_remove_directory(fd: u32, path: *const u8, path_len: u32) -> u16;
         pub fn path_rename(
             fd: u32,
@@ -75,11 +82,30 @@ pub mod raw {
             new_path: *const u8,
             new_path_len: u32,
         ) -> u16;
-        pub fn path_symlink(old_path: *const u8, old_path_len: u32, fd: u32, new_path: *const u8, new_path_len: u32) -> u16;
+        pub fn path_symlink(
+            old_path: *const u8,
+            old_path_len: u32,
+            fd: u32,
+            new_path: *const u8,
+            new_path_len: u32,
+        ) -> u16;
         pub fn path_unlink_file(fd: u32, path: *const u8, path_len: u32) -> u16;
         pub fn proc_exit(code: u32) -> !;
         pub fn random_get(buf: *mut u8, len: u32) -> u16;
         pub fn sched_yield() -> u16;
+        pub fn poll_oneoff(input: *const u8, out: *mut u8, nsubscriptions: u32, nevents: *mut u32) -> u16;
+        pub fn proc_raise(sig: u32) -> u16;
+        pub fn sock_accept(fd: u32, flags: u32, fd_out: *mut u32) -> u16;
+        pub fn sock_recv(
+            fd: u32,
+            ri_data: *const Iovec,
+            ri_data_len: u32,
+            ri_flags: u32,
+            ro_datalen: *mut u32,
+            ro_flags: *mut u16,
+        ) -> u16;
+        pub fn sock_send(fd: u32, si_data: *const Iovec, si_data_len: u32, si_flags: u32, so_datalen: *mut u32) -> u16;
+        pub fn sock_shutdown(fd: u32, how: u32) -> u16;
     }
 
     /// `iovec` / `ciovec`.
@@ -94,9 +120,13 @@ pub mod raw {
 /// Errno values used by the tests.
 pub mod errno {
     pub const SUCCESS: u16 = 0;
+    pub const ACCES: u16 = 2;
+    pub const AGAIN: u16 = 6;
     pub const BADF: u16 = 8;
+    pub const BUSY: u16 = 10;
     pub const EXIST: u16 = 20;
     pub const FAULT: u16 = 21;
+    pub const FBIG: u16 = 22;
     pub const ILSEQ: u16 = 25;
     pub const INVAL: u16 = 28;
     pub const ISDIR: u16 = 31;
@@ -105,12 +135,17 @@ pub mod errno {
     pub const NOENT: u16 = 44;
     pub const NOSYS: u16 = 52;
     pub const NOTDIR: u16 = 54;
+    pub const NOTEMPTY: u16 = 55;
+    pub const NOTSOCK: u16 = 57;
+    pub const NOTSUP: u16 = 58;
     pub const PERM: u16 = 63;
+    pub const PIPE: u16 = 64;
     pub const SPIPE: u16 = 70;
+    pub const XDEV: u16 = 75;
     pub const NOTCAPABLE: u16 = 76;
 }
 
-/// Rights bits used by the tests.
+/// Every right, by name.
 pub mod rights {
     pub const FD_DATASYNC: u64 = 1 << 0;
     pub const FD_READ: u64 = 1 << 1;
@@ -119,11 +154,47 @@ pub mod rights {
     pub const FD_SYNC: u64 = 1 << 4;
     pub const FD_TELL: u64 = 1 << 5;
     pub const FD_WRITE: u64 = 1 << 6;
+    pub const FD_ADVISE: u64 = 1 << 7;
+    pub const FD_ALLOCATE: u64 = 1 << 8;
+    pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
     pub const PATH_CREATE_FILE: u64 = 1 << 10;
+    pub const PATH_LINK_SOURCE: u64 = 1 << 11;
+    pub const PATH_LINK_TARGET: u64 = 1 << 12;
     pub const PATH_OPEN: u64 = 1 << 13;
     pub const FD_READDIR: u64 = 1 << 14;
+    pub const PATH_READLINK: u64 = 1 << 15;
+    pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
+    pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+    pub const PATH_FILESTAT_GET: u64 = 1 << 18;
+    pub const PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+    pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
     pub const FD_FILESTAT_GET: u64 = 1 << 21;
+    pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+    pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+    pub const PATH_SYMLINK: u64 = 1 << 24;
+    pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+    pub const PATH_UNLINK_FILE: u64 = 1 << 26;
+    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+    pub const SOCK_SHUTDOWN: u64 = 1 << 28;
+    pub const SOCK_ACCEPT: u64 = 1 << 29;
     pub const ALL: u64 = (1 << 30) - 1;
+    /// What a read-only mount never grants (Lucent's `Rights::MUTATING`).
+    pub const MUTATING: u64 = FD_DATASYNC
+        | FD_WRITE
+        | FD_ALLOCATE
+        | FD_FILESTAT_SET_SIZE
+        | FD_FILESTAT_SET_TIMES
+        | PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_SOURCE
+        | PATH_LINK_TARGET
+        | PATH_RENAME_SOURCE
+        | PATH_RENAME_TARGET
+        | PATH_FILESTAT_SET_SIZE
+        | PATH_FILESTAT_SET_TIMES
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE;
 }
 
 /// `oflags`.
@@ -139,7 +210,24 @@ pub mod fdflags {
     pub const APPEND: u32 = 1;
     pub const DSYNC: u32 = 2;
     pub const NONBLOCK: u32 = 4;
+    pub const RSYNC: u32 = 8;
     pub const SYNC: u32 = 16;
+}
+
+/// `fstflags`.
+pub mod fstflags {
+    pub const ATIM: u32 = 1;
+    pub const ATIM_NOW: u32 = 2;
+    pub const MTIM: u32 = 4;
+    pub const MTIM_NOW: u32 = 8;
+}
+
+/// `filetype` values.
+pub mod filetype {
+    pub const DIRECTORY: u8 = 3;
+    pub const REGULAR_FILE: u8 = 4;
+    pub const SOCKET_STREAM: u8 = 6;
+    pub const SYMBOLIC_LINK: u8 = 7;
 }
 
 /// `lookupflags::symlink_follow`.
@@ -149,7 +237,15 @@ pub const FOLLOW: u32 = 1;
 pub const PREOPEN: u32 = 3;
 
 /// Opens `path` beneath `dir` with the given flags and rights; returns the fd or the errno.
-pub fn open(dir: u32, lookup: u32, path: &str, oflags: u32, base: u64, inheriting: u64, fdflags: u32) -> Result<u32, u16> {
+pub fn open(
+    dir: u32,
+    lookup: u32,
+    path: &str,
+    oflags: u32,
+    base: u64,
+    inheriting: u64,
+    fdflags: u32,
+) -> Result<u32, u16> {
     let mut fd = 0u32;
     // SAFETY: pointers to live locals and a live string.
     let e = unsafe {
@@ -268,45 +364,26 @@ macro_rules! check_eq {
     ($left:expr, $right:expr) => {{
         let (l, r) = (&$left, &$right);
         if l != r {
-            eprintln!("check failed at line {}: {} == {}: {:?} != {:?}", line!(), stringify!($left), stringify!($right), l, r);
+            eprintln!(
+                "check failed at line {}: {} == {}: {:?} != {:?}",
+                line!(),
+                stringify!($left),
+                stringify!($right),
+                l,
+                r
+            );
             std::process::exit(1);
         }
     }};
 }
 
-/// Helpers for the `fd_fs_*` guest programs: the rights, flags and errnos they need beyond
-/// the ones above, positional I/O, `fd_tell`, `fd_readdir` and its decoding, the realtime
+/// Helpers for the `fd_fs_*` guest programs (the constants are the crate's, re-exported):
+/// positional I/O, `fd_tell`, `fd_readdir` and its decoding, the realtime
 /// clock and the program's subcommand.
 pub mod fd_fs {
     use super::raw;
 
-    /// Rights bits not in [`crate::rights`].
-    pub mod rights {
-        pub const FD_ADVISE: u64 = 1 << 7;
-        pub const FD_ALLOCATE: u64 = 1 << 8;
-        pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
-        pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
-    }
-
-    /// `fstflags`.
-    pub mod fstflags {
-        pub const ATIM: u32 = 1;
-        pub const ATIM_NOW: u32 = 2;
-        pub const MTIM: u32 = 4;
-        pub const MTIM_NOW: u32 = 8;
-    }
-
-    /// `filetype` values.
-    pub mod filetype {
-        pub const DIRECTORY: u8 = 3;
-        pub const REGULAR_FILE: u8 = 4;
-        pub const SYMBOLIC_LINK: u8 = 7;
-    }
-
-    /// Errnos not in [`crate::errno`].
-    pub mod errno {
-        pub const FBIG: u16 = 22;
-    }
+    pub use crate::{errno, filetype, fstflags, rights};
 
     /// A pointer far outside any guest memory (`fault`).
     pub const BAD_PTR: usize = 0xffff_fff0;
@@ -394,86 +471,15 @@ pub mod fd_fs {
     }
 }
 
-/// Helpers for the `path_fs_*` and `escape_*` guest programs: the errnos, rights and flags
-/// they need beyond the ones above, and one wrapper per `path_*` call that returns the errno
+/// Helpers for the `path_fs_*` and `escape_*` guest programs (the constants are the crate's,
+/// re-exported): one wrapper per `path_*` call that returns the errno
 /// (or the result).
 pub mod path_fs {
     use super::raw;
 
-    /// Errnos not in [`crate::errno`].
-    pub mod errno {
-        pub const ACCES: u16 = 2;
-        pub const BUSY: u16 = 10;
-        pub const NOTEMPTY: u16 = 55;
-        pub const XDEV: u16 = 75;
-    }
-
-    /// Every right, by name.
-    pub mod rights {
-        pub const FD_DATASYNC: u64 = 1 << 0;
-        pub const FD_READ: u64 = 1 << 1;
-        pub const FD_SEEK: u64 = 1 << 2;
-        pub const FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
-        pub const FD_SYNC: u64 = 1 << 4;
-        pub const FD_TELL: u64 = 1 << 5;
-        pub const FD_WRITE: u64 = 1 << 6;
-        pub const FD_ADVISE: u64 = 1 << 7;
-        pub const FD_ALLOCATE: u64 = 1 << 8;
-        pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
-        pub const PATH_CREATE_FILE: u64 = 1 << 10;
-        pub const PATH_LINK_SOURCE: u64 = 1 << 11;
-        pub const PATH_LINK_TARGET: u64 = 1 << 12;
-        pub const PATH_OPEN: u64 = 1 << 13;
-        pub const FD_READDIR: u64 = 1 << 14;
-        pub const PATH_READLINK: u64 = 1 << 15;
-        pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
-        pub const PATH_RENAME_TARGET: u64 = 1 << 17;
-        pub const PATH_FILESTAT_GET: u64 = 1 << 18;
-        pub const PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
-        pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
-        pub const FD_FILESTAT_GET: u64 = 1 << 21;
-        pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
-        pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
-        pub const PATH_SYMLINK: u64 = 1 << 24;
-        pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
-        pub const PATH_UNLINK_FILE: u64 = 1 << 26;
-        pub const ALL: u64 = (1 << 30) - 1;
-        /// What a read-only mount never grants (Lucent's `Rights::MUTATING`).
-        pub const MUTATING: u64 = FD_DATASYNC
-            | FD_WRITE
-            | FD_ALLOCATE
-            | FD_FILESTAT_SET_SIZE
-            | FD_FILESTAT_SET_TIMES
-            | PATH_CREATE_DIRECTORY
-            | PATH_CREATE_FILE
-            | PATH_LINK_SOURCE
-            | PATH_LINK_TARGET
-            | PATH_RENAME_SOURCE
-            | PATH_RENAME_TARGET
-            | PATH_FILESTAT_SET_SIZE
-            | PATH_FILESTAT_SET_TIMES
-            | PATH_SYMLINK
-            | PATH_REMOVE_DIRECTORY
-            | PATH_UNLINK_FILE;
-    }
-
-    /// `fdflags::rsync` (the others are in [`crate::fdflags`]).
-    pub const RSYNC: u32 = 1 << 3;
-
-    /// `fstflags`.
-    pub mod fst {
-        pub const ATIM: u32 = 1;
-        pub const ATIM_NOW: u32 = 2;
-        pub const MTIM: u32 = 4;
-        pub const MTIM_NOW: u32 = 8;
-    }
-
-    /// `filetype` values.
-    pub mod filetype {
-        pub const DIRECTORY: u8 = 3;
-        pub const REGULAR_FILE: u8 = 4;
-        pub const SYMBOLIC_LINK: u8 = 7;
-    }
+    pub use crate::fdflags::RSYNC;
+    pub use crate::fstflags as fst;
+    pub use crate::{errno, filetype, rights};
 
     /// `path_create_directory`; returns the errno.
     pub fn mkdir(dir: u32, path: &str) -> u16 {
@@ -679,55 +685,12 @@ pub mod escape {
 pub mod sock {
     use super::raw::Iovec;
 
-    /// Raw imports; every function returns the errno. Tests pass addresses outside memory as
-    /// pointers made from integers (`0xffff_fff0 as *mut u32`).
-    pub mod raw {
-        use super::super::raw::Iovec;
+    // Raw imports return the errno; tests pass addresses outside memory as pointers made from
+    // integers (`0xffff_fff0 as *mut u32`).
+    pub use crate::filetype::SOCKET_STREAM;
+    pub use crate::raw;
+    pub use crate::{errno, rights};
 
-        #[link(wasm_import_module = "wasi_snapshot_preview1")]
-        unsafe extern "C" {
-            pub fn sock_accept(fd: u32, flags: u32, fd_out: *mut u32) -> u16;
-            pub fn sock_recv(
-                fd: u32,
-                ri_data: *const Iovec,
-                ri_data_len: u32,
-                ri_flags: u32,
-                ro_datalen: *mut u32,
-                ro_flags: *mut u16,
-            ) -> u16;
-            pub fn sock_send(
-                fd: u32,
-                si_data: *const Iovec,
-                si_data_len: u32,
-                si_flags: u32,
-                so_datalen: *mut u32,
-            ) -> u16;
-            pub fn sock_shutdown(fd: u32, how: u32) -> u16;
-            pub fn poll_oneoff(
-                subscriptions: *const u8,
-                events: *mut u8,
-                nsubscriptions: u32,
-                nevents: *mut u32,
-            ) -> u16;
-        }
-    }
-
-    /// Errnos beyond [`crate::errno`].
-    pub mod errno {
-        pub const AGAIN: u16 = 6;
-        pub const NOTSOCK: u16 = 57;
-        pub const PIPE: u16 = 64;
-    }
-
-    /// Rights bits beyond [`crate::rights`].
-    pub mod rights {
-        pub const POLL_FD_READWRITE: u64 = 1 << 27;
-        pub const SOCK_SHUTDOWN: u64 = 1 << 28;
-        pub const SOCK_ACCEPT: u64 = 1 << 29;
-    }
-
-    /// `filetype::socket_stream`.
-    pub const SOCKET_STREAM: u8 = 6;
     /// `riflags::recv_peek`.
     pub const RECV_PEEK: u32 = 1;
     /// `riflags::recv_waitall`.
@@ -839,14 +802,7 @@ pub mod sock {
 /// Helpers for the `poll_*` and `proc_*` guest programs: `poll_oneoff` with its subscription
 /// and event records, `proc_raise`, the clocks, and the constants they need.
 pub mod poll {
-    /// Raw imports not in [`crate::raw`].
-    pub mod raw {
-        #[link(wasm_import_module = "wasi_snapshot_preview1")]
-        unsafe extern "C" {
-            pub fn poll_oneoff(input: *const u8, out: *mut u8, nsubscriptions: u32, nevents: *mut u32) -> u16;
-            pub fn proc_raise(sig: u32) -> u16;
-        }
-    }
+    pub use crate::raw;
 
     /// `eventtype`.
     pub mod eventtype {
@@ -863,11 +819,7 @@ pub mod poll {
         pub const THREAD_CPUTIME: u32 = 3;
     }
 
-    /// Errnos not in [`crate::errno`].
-    pub mod errno {
-        pub const AGAIN: u16 = 6;
-        pub const NOTSUP: u16 = 58;
-    }
+    pub use crate::errno;
 
     /// `signal` values.
     pub mod signal {
@@ -888,8 +840,7 @@ pub mod poll {
     pub const ABSTIME: u16 = 1;
     /// `eventrwflags::fd_readwrite_hangup`.
     pub const HANGUP: u16 = 1;
-    /// `rights::poll_fd_readwrite`.
-    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+    pub use crate::rights::POLL_FD_READWRITE;
     /// One millisecond in nanoseconds.
     pub const MS: u64 = 1_000_000;
 

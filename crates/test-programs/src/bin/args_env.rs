@@ -40,5 +40,8 @@ fn main() {
     check_eq!(unsafe { raw::args_sizes_get(bad, &mut argv_size) }, errno::FAULT);
     check_eq!(unsafe { raw::environ_sizes_get(&mut envc, bad) }, errno::FAULT);
     check_eq!(unsafe { raw::args_get(ptrs.as_mut_ptr(), 0xffff_fff0usize as *mut u8) }, errno::FAULT);
-    check_eq!(unsafe { raw::environ_get(0xffff_fff0usize as *mut *mut u8, buf.as_mut_ptr()) }, if envc == 0 { errno::SUCCESS } else { errno::FAULT });
+    check_eq!(
+        unsafe { raw::environ_get(0xffff_fff0usize as *mut *mut u8, buf.as_mut_ptr()) },
+        if envc == 0 { errno::SUCCESS } else { errno::FAULT }
+    );
 }

@@ -124,7 +124,8 @@ fn main() {
     check_eq!(open(PREOPEN, FOLLOW, "data.txt", 0, rights::FD_READ, 0, 0), Ok(x));
 
     // Directories: not readable as files, fdstat says directory.
-    let dir = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::FD_READDIR | rights::PATH_OPEN, rights::ALL, 0).unwrap();
+    let dir = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::FD_READDIR | rights::PATH_OPEN, rights::ALL, 0)
+        .unwrap();
     check_eq!(fdstat(dir).unwrap().0, FILETYPE_DIRECTORY);
     check_eq!(read(dir, &mut buf), Err(errno::NOTCAPABLE));
     // Opening through the new directory works, with rights it inherited.

@@ -3,7 +3,6 @@
 //! subcommand's comment and checks the tree with `std::fs` afterwards.
 
 use test_programs::errno::*;
-use test_programs::path_fs::errno::*;
 use test_programs::path_fs::filetype::{DIRECTORY, REGULAR_FILE, SYMBOLIC_LINK};
 use test_programs::path_fs::rights::{self, ALL};
 use test_programs::path_fs::{

@@ -22,7 +22,8 @@ fn main() {
     check_eq!(read_file("../outside.txt"), Err(errno::PERM));
     check_eq!(read_file("../sandbox/file.txt"), Err(errno::PERM));
     check_eq!(read_file("sub/../file.txt"), Ok("held".to_string()));
-    let fd = open(PREOPEN, FOLLOW, "created-after-move.txt", test_programs::oflags::CREAT, rights::FD_WRITE, 0, 0).unwrap();
+    let fd =
+        open(PREOPEN, FOLLOW, "created-after-move.txt", test_programs::oflags::CREAT, rights::FD_WRITE, 0, 0).unwrap();
     check_eq!(test_programs::write(fd, b"moved"), Ok(5));
     println!("done");
 }
