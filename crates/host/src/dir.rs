@@ -126,32 +126,21 @@ impl HostDir {
         if st.st_dev != kept.dev {
             return;
         }
-        let evicted;
+        let child = CachedChild { name: name.as_bytes().to_vec(), dir: dir.clone(), dev: st.st_dev, ino: st.st_ino };
         let mut cache = kept.entries.lock().unwrap_or_else(PoisonError::into_inner);
         cache.retain(|c| c.name != name.as_bytes());
-        // The least recently used entry goes (closed once the lock is released).
-        evicted = if cache.len() >= CACHED_CHILDREN { cache.pop_front() } else { None };
-        cache.push_back(CachedChild {
-            name: name.as_bytes().to_vec(),
-            dir: dir.clone(),
-            dev: st.st_dev,
-            ino: st.st_ino,
-        });
-        drop(cache);
-        drop(evicted);
+        // The least recently used entry goes.
+        if cache.len() >= CACHED_CHILDREN {
+            cache.pop_front();
+        }
+        cache.push_back(child);
     }
 
     /// Stops keeping the directory `name` (removed or renamed by the guest), so that a
     /// removed directory is not held open.
     fn forget_child(&self, name: &Component) {
         if let Some(kept) = &self.children {
-            let gone: VecDeque<CachedChild> = {
-                let mut cache = kept.entries.lock().unwrap_or_else(PoisonError::into_inner);
-                let (gone, stay) = std::mem::take(&mut *cache).into_iter().partition(|c| c.name == name.as_bytes());
-                *cache = stay;
-                gone
-            };
-            drop(gone);
+            kept.entries.lock().unwrap_or_else(PoisonError::into_inner).retain(|c| c.name != name.as_bytes());
         }
     }
 
