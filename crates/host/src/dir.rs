@@ -73,6 +73,10 @@ pub struct HostDir {
     /// instead of an open and a close. `None` elsewhere, which bounds the descriptors kept to
     /// a few per preopen.
     children: Option<Kept>,
+    /// The device and inode of the preopen this directory was opened beneath (or is): where
+    /// a listing shows `..`, as at the root of a file system, as the directory itself rather
+    /// than the host directory above the sandbox.
+    root: Option<(u64, u64)>,
 }
 
 impl HostDir {
@@ -86,15 +90,21 @@ impl HostDir {
         let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
         let stable = rustix::fs::fstatfs(&fd)
             .is_ok_and(|fs| u64::try_from(fs.f_type).is_ok_and(|kind| STABLE_INODE_FILESYSTEMS.contains(&kind)));
-        let children = match rustix::fs::fstat(&fd) {
-            Ok(st) if stable => Some(Kept { dev: st.st_dev, entries: Mutex::default() }),
-            _ => None,
-        };
-        Ok(HostDir { children, ..HostDir::from_fd(fd) })
+        let st = rustix::fs::fstat(&fd)?;
+        let children = stable.then(|| Kept { dev: st.st_dev, entries: Mutex::default() });
+        Ok(HostDir { children, root: Some((st.st_dev, st.st_ino)), ..HostDir::from_fd(fd) })
     }
 
     fn from_fd(fd: OwnedFd) -> Self {
-        HostDir { fd, listing: Mutex::default(), sorted: false, quota: None, flags: OnceLock::new(), children: None }
+        HostDir {
+            fd,
+            listing: Mutex::default(),
+            sorted: false,
+            quota: None,
+            flags: OnceLock::new(),
+            children: None,
+            root: None,
+        }
     }
 
     /// The kept directory `name`, if the name still is that directory: the same device and
@@ -169,7 +179,7 @@ impl HostDir {
 
     /// A directory opened beneath this one, listing as this one does.
     fn child(&self, fd: OwnedFd) -> HostDir {
-        HostDir { quota: self.quota.clone(), ..HostDir::from_fd(fd).with_sorted_listings(self.sorted) }
+        HostDir { quota: self.quota.clone(), root: self.root, ..HostDir::from_fd(fd).with_sorted_listings(self.sorted) }
     }
 
     /// Wraps a freshly opened descriptor as a directory or a file.
@@ -201,6 +211,15 @@ impl HostDir {
                     .map_or(Filetype::Unknown, |st| filetype(FileType::from_raw_mode(st.st_mode)));
             }
             entries.push(DirEntry { name, ino: entry.ino(), filetype: kind });
+        }
+        // At the sandbox's root, `..` is the root itself: its inode, not the host's parent's.
+        if let Some(root) = self.root
+            && let Ok(st) = rustix::fs::fstat(&self.fd)
+            && (st.st_dev, st.st_ino) == root
+        {
+            for entry in entries.iter_mut().filter(|e| e.name == b"..") {
+                entry.ino = st.st_ino;
+            }
         }
         if self.sorted {
             entries.sort_by(|a, b| a.name.cmp(&b.name));
@@ -481,5 +500,33 @@ mod tests {
             assert!(stat(&dev_dir, "shm/.").is_ok());
             assert!(kept(&dev_dir).is_empty());
         }
+    }
+
+    /// Listed entries: name to inode.
+    fn listing(dir: &dyn WasiDir) -> std::collections::HashMap<Vec<u8>, u64> {
+        let mut names = std::collections::HashMap::new();
+        dir.read_dir(0, &mut |e, _| {
+            names.insert(e.name.clone(), e.ino);
+            true
+        })
+        .unwrap();
+        names
+    }
+
+    #[test]
+    fn dot_dot_at_the_sandbox_root_is_the_root_itself() {
+        let (root, dir) = sandbox();
+        let parent_ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(root.path()).unwrap());
+        let top = listing(&*dir);
+        assert_eq!(top[&b"..".to_vec()], top[&b".".to_vec()]);
+        assert_ne!(top[&b"..".to_vec()], parent_ino);
+        // The same directory opened again through the sandbox hides its parent too.
+        let options = OpenOptions { directory: true, read: true, ..OpenOptions::default() };
+        let Ok(Opened::Dir(again)) = dir.open(&Component::dot(), &options) else { panic!("open .") };
+        assert_eq!(listing(&*again)[&b"..".to_vec()], top[&b".".to_vec()]);
+        // Beneath the root, `..` is the real parent.
+        let Ok(Opened::Dir(a)) = dir.open(&Component::new(b"a").unwrap(), &options) else { panic!("open a") };
+        assert_eq!(listing(&*a)[&b"..".to_vec()], top[&b".".to_vec()]);
+        assert_ne!(listing(&*a)[&b".".to_vec()], top[&b".".to_vec()]);
     }
 }
