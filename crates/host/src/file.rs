@@ -245,13 +245,16 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
-        if self.would_block(PollFlags::OUT)? {
+        let capped;
+        let bufs = if self.would_block(PollFlags::OUT)? {
             // Emulated non-blocking: `poll` promised room for `PIPE_BUF` bytes, not for more,
             // so write at most that (a short write, which the guest must handle anyway).
             let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
-            let some = first.get(..first.len().min(PIPE_BUF)).unwrap_or_default();
-            return self.charged(None, some.len(), || retry(|| rustix::io::write(&self.fd, some)));
-        }
+            capped = [IoSlice::new(first.get(..first.len().min(PIPE_BUF)).unwrap_or_default())];
+            &capped[..]
+        } else {
+            bufs
+        };
         self.charged(None, total_len(bufs), || match bufs {
             // One buffer (the common case): `write`, which costs the kernel less than `writev`.
             [only] => retry(|| rustix::io::write(&self.fd, only)),
