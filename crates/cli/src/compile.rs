@@ -102,7 +102,7 @@ fn read_all(file: &mut File, shown: &str) -> anyhow::Result<Vec<u8>> {
 const CACHE_LOG: &str = lucent_wasmtime::cache::TARGET;
 
 /// The compile cache `lucent run` uses, if it can (why not is logged).
-fn cache(args: &RunArgs) -> Option<ModuleCache> {
+pub fn cache(args: &RunArgs) -> Option<ModuleCache> {
     if args.no_cache {
         return None;
     }
@@ -116,8 +116,8 @@ fn cache(args: &RunArgs) -> Option<ModuleCache> {
 }
 
 /// Loads the module `lucent run` was given: a precompiled artifact (with
-/// `--allow-precompiled`), or a binary or text module compiled through the cache.
-pub fn load_module(engine: &Engine, args: &RunArgs) -> anyhow::Result<Module> {
+/// `--allow-precompiled`), or a binary or text module compiled through `cache`.
+pub fn load_module(engine: &Engine, args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Module> {
     let path = &args.module;
     let shown = path.display().to_string();
     let mut file = File::open(path).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
@@ -132,7 +132,7 @@ pub fn load_module(engine: &Engine, args: &RunArgs) -> anyhow::Result<Module> {
     if magic_len == magic.len() && &magic == ELF_MAGIC {
         return load_precompiled(engine, file, args);
     }
-    match cache(args) {
+    match cache {
         Some(cache) => {
             cache.load(engine, &mut file, |bytes| compile_bytes(engine, bytes, path)).map_err(|e| match e
                 .downcast_ref::<std::io::Error>()

@@ -13,7 +13,8 @@ fn init_tracing(trace: bool) {
     let filter = if trace {
         EnvFilter::new(format!("{}=trace", lucent_wasmtime::trace::TARGET))
     } else {
-        EnvFilter::try_from_env("LUCENT_LOG").unwrap_or_else(|_| EnvFilter::new("off"))
+        // By default only the cache's warnings: an entry someone else wrote was refused.
+        EnvFilter::try_from_env("LUCENT_LOG").unwrap_or_else(|_| EnvFilter::new("lucent::cache=warn"))
     };
     use std::io::IsTerminal;
     tracing_subscriber::fmt()

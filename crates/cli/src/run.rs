@@ -7,7 +7,8 @@ use anyhow::{Context as _, anyhow, bail};
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
-use lucent_host::{HostClocks, HostDir, HostFile, HostSched};
+use lucent_host::{HostClocks, HostDir, HostFile, HostSched, Withheld};
+use lucent_wasmtime::cache::ModuleCache;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -75,9 +76,37 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
     Ok(DirSpec { host, guest, read_only, quota })
 }
 
+/// What no guest may enter: Lucent's compile caches, whose artifacts become native code in
+/// this process. The one this run uses (`cache`), the one `--cache-dir` names, and the
+/// default one that later runs may use, where they exist.
+fn withheld(args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
+    let mut withheld = Withheld::new();
+    let dirs = cache
+        .map(|c| c.dir().to_path_buf())
+        .into_iter()
+        .chain(args.cache_dir.clone())
+        .chain(ModuleCache::default_dir());
+    for dir in dirs {
+        match withheld.withhold(&dir, "Lucent's compile cache") {
+            Ok(()) => {}
+            // Nothing there yet, or nothing this user (and so its guests) can reach.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::NotADirectory
+                        | std::io::ErrorKind::PermissionDenied
+                ) => {}
+            Err(e) => bail!("cannot keep the compile cache `{}` from the guest: {e}", dir.display()),
+        }
+    }
+    Ok(Arc::new(withheld))
+}
+
 /// Builds the guest's context from the command line; `guest_args` says whether ARGS are the
-/// guest's arguments (rather than the parameters of an `--invoke`d function).
-fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
+/// guest's arguments (rather than the parameters of an `--invoke`d function). No preopen
+/// reaches into `withheld`.
+fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyhow::Result<WasiCtx> {
     let mut builder: WasiCtxBuilder = lucent_host::host_builder();
     let (mut clocks, sched): (Arc<dyn WasiClocks>, Arc<dyn WasiSched>) = if args.deterministic {
         let epoch = args.start_time.checked_mul(1_000_000_000).ok_or_else(|| anyhow!("--start-time is too large"))?;
@@ -121,6 +150,8 @@ fn build_ctx(args: &RunArgs, guest_args: bool) -> anyhow::Result<WasiCtx> {
         let DirSpec { host, guest, read_only, quota } = parse_dir(spec)?;
         let mut dir = HostDir::open_ambient(Path::new(host))
             .map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?
+            .withholding(withheld.clone())
+            .map_err(|e| anyhow!("cannot give the guest --dir `{host}`: {e}"))?
             .with_sorted_listings(args.deterministic);
         if let Some(bytes) = quota {
             dir = dir.with_quota(bytes);
@@ -250,11 +281,13 @@ fn call_unit(store: &mut Store<Guest>, func: Func, name: &str) -> anyhow::Result
 pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let engine = compile::engine(Codegen::of_run(args), args.max_wasm_stack)?;
     let shown = args.module.display().to_string();
-    let module = compile::load_module(&engine, args)?;
+    let cache = compile::cache(args);
+    let module = compile::load_module(&engine, args, cache.as_ref())?;
+    let withheld = withheld(args, cache.as_ref())?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
     let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
     let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;
-    let wasi = build_ctx(args, guest_args)?;
+    let wasi = build_ctx(args, guest_args, &withheld)?;
     let mut linker = Linker::new(&engine);
     lucent_wasmtime::add_to_linker_for(&mut linker, &module, |guest: &mut Guest| &mut guest.wasi)
         .map_err(|e| anyhow!("{}", one_line(&e)))?;

@@ -4,11 +4,12 @@ use crate::errno::{from_host, retry};
 use crate::file::{HostFile, fdflags, filetype, oflags};
 use crate::quota::Quota;
 use crate::stat::{filestat, timestamps};
+use crate::withheld::Withheld;
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype};
 use lucent_core::fs::{DirEntry, OpenOptions, Opened, SetTime, WasiDir};
 use lucent_core::path::Component;
 use rustix::fd::OwnedFd;
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags, Stat};
 use std::any::Any;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -77,6 +78,12 @@ pub struct HostDir {
     /// a listing shows `..`, as at the root of a file system, as the directory itself rather
     /// than the host directory above the sandbox.
     root: Option<(u64, u64)>,
+    /// Directories no guest may enter ([`HostDir::withholding`]), shared by everything
+    /// opened beneath the preopen.
+    withheld: Option<Arc<Withheld>>,
+    /// Whether `openat2` may open paths beneath this directory in one step: not when a
+    /// withheld directory lies beneath it, which the kernel's walk would not stop at.
+    fast_path: bool,
 }
 
 impl HostDir {
@@ -104,6 +111,39 @@ impl HostDir {
             flags: OnceLock::new(),
             children: None,
             root: None,
+            withheld: None,
+            fast_path: true,
+        }
+    }
+
+    /// Refuses, from now on, every path beneath this directory that enters a directory of
+    /// `withheld` (whatever the route: a name, a symlink, a mount), and every rename of a
+    /// directory above one of them; `openat2`'s one-step walk is not used where a withheld
+    /// directory lies beneath.
+    ///
+    /// # Errors
+    ///
+    /// `PermissionDenied` if this directory is withheld or lies inside a withheld directory:
+    /// it must never be given to a guest. A host error if its ancestors cannot be walked.
+    pub fn withholding(mut self, withheld: Arc<Withheld>) -> std::io::Result<Self> {
+        if let Some(what) = withheld.covering(&self.fd)? {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("it is {what}, or lies inside it, which no guest may be given"),
+            ));
+        }
+        let st = rustix::fs::fstat(&self.fd)?;
+        self.fast_path = !withheld.pins(st.st_dev, st.st_ino);
+        self.withheld = Some(withheld);
+        self.forget_children();
+        Ok(self)
+    }
+
+    /// `Acces` if the directory just opened (`st`) is withheld.
+    fn refuse_withheld(&self, st: &Stat) -> Result<(), Errno> {
+        match &self.withheld {
+            Some(withheld) if withheld.withholds(st.st_dev, st.st_ino) => Err(Errno::Acces),
+            _ => Ok(()),
         }
     }
 
@@ -131,8 +171,7 @@ impl HostDir {
 
     /// Keeps `dir`, just opened as `name`, with the identity of the open descriptor itself,
     /// if it is on the preopen's filesystem (not a mount beneath it).
-    fn keep_child(kept: &Kept, name: &Component, dir: &Arc<HostDir>) {
-        let Ok(st) = rustix::fs::fstat(&dir.fd) else { return };
+    fn keep_child(kept: &Kept, name: &Component, dir: &Arc<HostDir>, st: &Stat) {
         if st.st_dev != kept.dev {
             return;
         }
@@ -177,16 +216,31 @@ impl HostDir {
         self
     }
 
-    /// A directory opened beneath this one, listing as this one does.
-    fn child(&self, fd: OwnedFd) -> HostDir {
-        HostDir { quota: self.quota.clone(), root: self.root, ..HostDir::from_fd(fd).with_sorted_listings(self.sorted) }
+    /// A directory opened beneath this one (`st`: its `stat`, where one was made), listing
+    /// and withholding as this one does.
+    fn child(&self, fd: OwnedFd, st: Option<&Stat>) -> HostDir {
+        let fast_path = match (&self.withheld, st) {
+            (None, _) => true,
+            (Some(withheld), Some(st)) => !withheld.pins(st.st_dev, st.st_ino),
+            (Some(_), None) => false,
+        };
+        HostDir {
+            quota: self.quota.clone(),
+            root: self.root,
+            withheld: self.withheld.clone(),
+            fast_path,
+            ..HostDir::from_fd(fd).with_sorted_listings(self.sorted)
+        }
     }
 
     /// Wraps a freshly opened descriptor as a directory or a file.
     fn opened(&self, fd: OwnedFd) -> Result<Opened, Errno> {
         let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
-            FileType::Directory => Opened::Dir(Arc::new(self.child(fd))),
+            FileType::Directory => {
+                self.refuse_withheld(&stat)?;
+                Opened::Dir(Arc::new(self.child(fd, Some(&stat))))
+            }
             other => {
                 Opened::File(Arc::new(HostFile::new(fd).with_quota(self.quota.clone()).with_filetype(filetype(other))))
             }
@@ -259,9 +313,17 @@ impl WasiDir for HostDir {
         // O_PATH: enough to look up further components, and works without read permission.
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
-        let dir = Arc::new(self.child(fd));
-        if let Some(kept) = &self.children {
-            HostDir::keep_child(kept, name, &dir);
+        let st = if self.withheld.is_some() || self.children.is_some() {
+            Some(rustix::fs::fstat(&fd).map_err(from_host)?)
+        } else {
+            None
+        };
+        if let Some(st) = &st {
+            self.refuse_withheld(st)?;
+        }
+        let dir = Arc::new(self.child(fd, st.as_ref()));
+        if let (Some(kept), Some(st)) = (&self.children, &st) {
+            HostDir::keep_child(kept, name, &dir, st);
         }
         Ok(dir)
     }
@@ -273,22 +335,28 @@ impl WasiDir for HostDir {
     }
 
     fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
+        if !self.fast_path {
+            return None;
+        }
         let mut flags = open_flags(options);
         if !follow {
             flags |= OFlags::NOFOLLOW;
         }
-        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        // NO_XDEV: a path that crosses a mount (where a withheld directory may be bound)
+        // takes the walk, which checks every directory it enters.
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS | ResolveFlags::NO_XDEV;
         // openat2 refuses a mode without O_CREAT.
         let mode = if options.create { Mode::from_raw_mode(NEW_FILE_MODE) } else { Mode::empty() };
         match rustix::fs::openat2(&self.fd, path, flags, mode, resolve) {
             Ok(fd) => Some(self.opened(fd)),
-            // An escape attempt (`..` above this directory, an absolute symlink).
-            Err(rustix::io::Errno::XDEV) => Some(Err(Errno::Perm)),
-            // No openat2 on this kernel (or a seccomp filter refusing it with EPERM), a
-            // concurrent rename the kernel wants retried, or a path at the kernel's PATH_MAX
-            // (which counts the NUL): the walk handles them all, with the real errno.
+            // An escape attempt (`..` above this directory, an absolute symlink) or a mount
+            // crossed; no openat2 on this kernel (or a seccomp filter refusing it with EPERM),
+            // a concurrent rename the kernel wants retried, or a path at the kernel's PATH_MAX
+            // (which counts the NUL): the walk handles them all, with the real errno (`perm`
+            // for an escape).
             Err(
-                rustix::io::Errno::NOSYS
+                rustix::io::Errno::XDEV
+                | rustix::io::Errno::NOSYS
                 | rustix::io::Errno::PERM
                 | rustix::io::Errno::AGAIN
                 | rustix::io::Errno::INTR
@@ -359,6 +427,14 @@ impl WasiDir for HostDir {
 
     fn rename(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
+        if let Some(withheld) = &self.withheld {
+            // A directory above a withheld one stays where it is: moved, its path could be
+            // given to a directory of the guest's making.
+            let st = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).map_err(from_host)?;
+            if withheld.pins(st.st_dev, st.st_ino) {
+                return Err(Errno::Acces);
+            }
+        }
         let renamed =
             rustix::fs::renameat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes()).map_err(from_host);
         self.forget_child(name);
@@ -500,6 +576,76 @@ mod tests {
             assert!(stat(&dev_dir, "shm/.").is_ok());
             assert!(kept(&dev_dir).is_empty());
         }
+    }
+
+    /// `root/home` preopened with `home/.cache/lucent` withheld (holding `key` and
+    /// `modules/`), `home/other/x` beside it, and `home/link -> .cache/lucent`.
+    fn withheld_home() -> (tempfile::TempDir, Arc<dyn WasiDir>) {
+        let root = tempfile::tempdir().unwrap();
+        let home = root.path().join("home");
+        let cache = home.join(".cache/lucent");
+        std::fs::create_dir_all(cache.join("modules")).unwrap();
+        std::fs::write(cache.join("key"), "secret").unwrap();
+        std::fs::create_dir_all(home.join("other")).unwrap();
+        std::fs::write(home.join("other/x"), "x").unwrap();
+        symlink(".cache/lucent", home.join("link")).unwrap();
+        let mut withheld = Withheld::new();
+        withheld.withhold(&cache, "the cache").unwrap();
+        let dir = HostDir::open_ambient(&home).unwrap().withholding(Arc::new(withheld)).unwrap();
+        (root, Arc::new(dir))
+    }
+
+    fn open_path(dir: &Arc<dyn WasiDir>, path: &str, directory: bool) -> Result<Opened, Errno> {
+        let options = OpenOptions { read: true, directory, ..OpenOptions::default() };
+        lucent_core::path::open(dir, path.as_bytes(), true, &options)
+    }
+
+    #[test]
+    fn no_path_enters_a_withheld_directory() {
+        let (_root, home) = withheld_home();
+        for path in [".cache/lucent/key", ".cache/lucent/modules/.", "link/key", "other/../.cache/lucent/key"] {
+            assert_eq!(open_path(&home, path, false).err(), Some(Errno::Acces), "{path}");
+            assert_eq!(stat(&home, path).err(), Some(Errno::Acces), "{path}");
+        }
+        for path in [".cache/lucent", "link", ".cache/lucent/", "link/."] {
+            assert_eq!(open_path(&home, path, true).err(), Some(Errno::Acces), "{path}");
+        }
+        // Around it, everything works (and the walk is the one used above the cache).
+        assert!(open_path(&home, "other/x", false).is_ok());
+        assert!(open_path(&home, ".cache", true).is_ok());
+        assert!(stat(&home, ".cache/lucent").is_ok());
+        let host = home.as_any().downcast_ref::<HostDir>().unwrap();
+        assert!(!host.fast_path);
+        let Ok(Opened::Dir(other)) = open_path(&home, "other", true) else { panic!("open other") };
+        assert!(other.as_any().downcast_ref::<HostDir>().unwrap().fast_path);
+        let Ok(Opened::Dir(cache_parent)) = open_path(&home, ".cache", true) else { panic!("open .cache") };
+        assert_eq!(cache_parent.open_dir(&Component::new(b"lucent").unwrap()).err(), Some(Errno::Acces));
+    }
+
+    #[test]
+    fn directories_above_a_withheld_one_cannot_be_renamed() {
+        let (root, home) = withheld_home();
+        let name = |n: &[u8]| Component::new(n).unwrap();
+        assert_eq!(home.rename(&name(b".cache"), &*home, &name(b"moved")), Err(Errno::Acces));
+        let cache_parent = home.open_dir(&name(b".cache")).unwrap();
+        assert_eq!(cache_parent.rename(&name(b"lucent"), &*home, &name(b"moved")), Err(Errno::Acces));
+        assert!(root.path().join("home/.cache/lucent/key").exists());
+        // Others can.
+        assert_eq!(home.rename(&name(b"other"), &*home, &name(b"moved")), Ok(()));
+    }
+
+    #[test]
+    fn a_withheld_directory_or_one_inside_it_is_never_a_preopen() {
+        let (root, _home) = withheld_home();
+        let cache = root.path().join("home/.cache/lucent");
+        let mut withheld = Withheld::new();
+        withheld.withhold(&cache, "the cache").unwrap();
+        let withheld = Arc::new(withheld);
+        for dir in [cache.clone(), cache.join("modules")] {
+            let refused = HostDir::open_ambient(&dir).unwrap().withholding(withheld.clone());
+            assert_eq!(refused.err().map(|e| e.kind()), Some(std::io::ErrorKind::PermissionDenied), "{dir:?}");
+        }
+        assert!(HostDir::open_ambient(root.path()).unwrap().withholding(withheld).is_ok());
     }
 
     /// Listed entries: name to inode.

@@ -40,12 +40,14 @@ mod file;
 mod quota;
 mod sched;
 mod stat;
+mod withheld;
 
 pub use clocks::{HostClocks, HostRandom};
 pub use dir::HostDir;
 pub use file::HostFile;
 pub use quota::Quota;
 pub use sched::HostSched;
+pub use withheld::Withheld;
 
 use lucent_core::WasiCtxBuilder;
 use std::sync::Arc;

@@ -15,14 +15,35 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Layout beneath the cache directory:
+//! # Trust
 //!
+//! An artifact is native code that runs in the host process, so the cache must only ever map
+//! what this cache wrote. Three things make sure of it:
+//!
+//! - **No guest reaches the cache.** A runner that gives guests host directories withholds
+//!   the cache directory from them (`lucent_host::Withheld`, by device and inode): no path
+//!   beneath any preopen enters it, and the directories above it cannot be renamed.
+//! - **Every record is authenticated.** The cache directory holds a per-user secret, `key`
+//!   (32 random bytes, mode 0400, one link, owned by this user); a key file that is anything
+//!   else is replaced, which invalidates every entry. Each entry carries a MAC (keyed BLAKE3)
+//!   over its record and the artifact's bytes, checked before the artifact is mapped; index
+//!   records carry one too. A file written by anyone without the key is rejected, with a
+//!   warning (target [`TARGET`]), and the module is compiled again.
+//! - **Ownership and modes.** The directories must be this user's and closed to everyone
+//!   else (0700), artifacts read-only with a single link.
+//!
+//! Precompiled artifacts from `lucent compile` are a different matter: native code the user
+//! vouches for, loaded only through [`load_precompiled_trusted`].
+//!
+//! # Layout
+//!
+//! - `key`: the secret above;
 //! - `modules/KEY.cwasm`: the artifact of [`Module::serialize`], read-only, never written in
 //!   place (written to a temporary file, synced, renamed);
-//! - `modules/KEY.entry`: written after the artifact (atomically too): the key and the
-//!   artifact's length, device, inode and change time. An artifact is mapped only if one
-//!   `fstat` of the opened file matches its entry, so a truncated, rewritten or swapped file
-//!   is recompiled, never run;
+//! - `modules/KEY.entry`: written after the artifact (atomically too): the key, the
+//!   artifact's length, device, inode and change time, and the MAC. An artifact is mapped
+//!   only if one `fstat` of the opened file matches its entry before and after its bytes are
+//!   authenticated;
 //! - `index/DEV-INO`: for a module file, its length, modification and change times and the
 //!   hash of its bytes, so that an unchanged module is not read and hashed again. An index
 //!   entry is written only when the module's change time was more than [`RACY_WINDOW`]
@@ -34,7 +55,8 @@
 //! compile-affecting configuration) and the BLAKE3 hash of the module's bytes.
 //!
 //! Nothing here fails a run: a cache that cannot be read or written is logged (target
-//! [`TARGET`], `DEBUG` level) and the module is compiled as if there were no cache.
+//! [`TARGET`], `DEBUG` level; rejected entries at `WARN`) and the module is compiled as if
+//! there were no cache.
 
 use std::collections::HashMap;
 use std::fs::{self, File, Metadata, OpenOptions};
@@ -53,18 +75,74 @@ pub const TARGET: &str = "lucent::cache";
 pub const RACY_WINDOW: Duration = Duration::from_secs(2);
 
 /// The first line of an entry record; a change of format changes it.
-const ENTRY_HEADER: &str = "lucent-cache-entry 1";
+const ENTRY_HEADER: &str = "lucent-cache-entry 2";
 /// The first line of an index record.
-const INDEX_HEADER: &str = "lucent-cache-index 1";
-/// Domain separation for the key hash.
-const KEY_CONTEXT: &str = "lucent 2025 compile cache key v1";
+const INDEX_HEADER: &str = "lucent-cache-index 2";
+/// Domain separation for the key hash (a new format is a new key space: old entries are
+/// never looked up).
+const KEY_CONTEXT: &str = "lucent 2026 compile cache key v2";
+/// Domain separation of the MACs of entry and index records.
+const ENTRY_MAC_CONTEXT: &[u8] = b"lucent compile cache entry\0";
+const INDEX_MAC_CONTEXT: &[u8] = b"lucent compile cache index\0";
+/// The name of the cache's secret, in the cache directory.
+const SECRET_FILE: &str = "key";
+/// The length of the secret, in bytes (a BLAKE3 key).
+const SECRET_LEN: usize = 32;
 
 /// A compile cache in a directory owned by this user and writable by no one else.
 #[derive(Debug, Clone)]
 pub struct ModuleCache {
+    root: PathBuf,
     modules: PathBuf,
     index: PathBuf,
     uid: u32,
+    /// The per-user secret records are authenticated with.
+    secret: Secret,
+}
+
+/// The cache's secret: the key of its MACs.
+#[derive(Clone)]
+struct Secret([u8; SECRET_LEN]);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    /// A keyed hasher for records of one kind (`context`).
+    fn hasher(&self, context: &[u8]) -> blake3::Hasher {
+        let mut hasher = blake3::Hasher::new_keyed(&self.0);
+        hasher.update(context);
+        hasher
+    }
+
+    /// Appends the MAC line and the end line to an index record's `body`.
+    fn seal_index(&self, mut body: String) -> String {
+        let mac = self.hasher(INDEX_MAC_CONTEXT).update(body.as_bytes()).finalize();
+        body.push_str(&format!("mac {}\n{END}", mac.to_hex()));
+        body
+    }
+
+    /// The MAC of an entry record's `body` and its artifact's bytes.
+    fn entry_mac(&self, body: &str, artifact: &[u8]) -> blake3::Hash {
+        let mut hasher = self.hasher(ENTRY_MAC_CONTEXT);
+        hasher.update(body.as_bytes());
+        // Both cores for large artifacts: CPython's is 245 MB.
+        hasher.update_rayon(artifact);
+        hasher.finalize()
+    }
+}
+
+/// Splits a sealed record into its body (everything before the `mac` line, which is last)
+/// and its MAC.
+fn unseal(text: &str) -> Option<(&str, blake3::Hash)> {
+    let rest = text.strip_suffix(END)?;
+    let at = rest.rfind("\nmac ")?.checked_add(1)?;
+    let (body, mac_line) = rest.split_at_checked(at)?;
+    let hex = mac_line.strip_prefix("mac ")?.strip_suffix('\n')?;
+    Some((body, blake3::Hash::from_hex(hex).ok()?))
 }
 
 /// The cache key of a module under an engine.
@@ -111,12 +189,12 @@ impl Stamp {
 /// The last line of every record, so that a truncated record does not parse.
 const END: &str = "end\n";
 
-/// The `name value` lines of a record between its header line and [`END`].
+/// The `name value` lines of a record's body, after its header line.
 struct Fields<'a>(HashMap<&'a str, &'a str>);
 
 impl<'a> Fields<'a> {
-    fn parse(text: &'a str, header: &str) -> Option<Fields<'a>> {
-        let mut lines = text.strip_suffix(END)?.lines();
+    fn parse(body: &'a str, header: &str) -> Option<Fields<'a>> {
+        let mut lines = body.lines();
         if lines.next()? != header {
             return None;
         }
@@ -165,17 +243,31 @@ fn now_ns() -> i128 {
 fn map_artifact(engine: &Engine, file: File) -> wasmtime::Result<Module> {
     // SAFETY: wasmtime requires the file to be the unmodified output of `Module::serialize`
     // or `Engine::precompile_module`, and to stay unchanged while the module lives. The
-    // callers guarantee the first: a cache entry is mapped only if it lies in a directory
-    // owned by this user and writable by no one else, is itself owned by this user and not
-    // writable by others, and one `fstat` of this very descriptor matches the length, device,
-    // inode and change time recorded (after the artifact was synced and renamed into place)
-    // in its entry record, which names the same key; so these are the bytes this cache wrote
-    // for this module and engine, unless this user (or root) rewrote them in place within
-    // one timestamp tick. A `.cwasm` given to `load_precompiled_trusted` is as trusted as an
-    // executable its caller chose to run. For the second, Lucent never writes an artifact in
-    // place: entries are read-only and replaced by rename, which leaves a mapped inode alone.
-    // wasmtime itself checks the artifact's format, version and engine configuration.
+    // callers guarantee the first: a cache entry is mapped only after its bytes, read through
+    // this very descriptor, were authenticated with the cache's secret (`ModuleCache::get`),
+    // and one `fstat` before and after matched the entry's record; so these are bytes this
+    // cache wrote for this module and engine. A `.cwasm` given to `load_precompiled_trusted`
+    // is as trusted as an executable its caller chose to run. For the second, Lucent never
+    // writes an artifact in place: entries are read-only and replaced by rename, which leaves
+    // a mapped inode alone, and no guest can reach the cache directory. wasmtime itself
+    // checks the artifact's format, version and engine configuration.
     unsafe { Module::deserialize_open_file(engine, file) }
+}
+
+/// Computes `f` over the bytes of `file`, mapped read-only (nothing is copied).
+///
+/// Only [`ModuleCache::get`] calls it, on an artifact in the cache directory, before it
+/// trusts it.
+#[allow(unsafe_code)]
+fn with_mapped<R>(file: &File, f: impl FnOnce(&[u8]) -> R) -> io::Result<R> {
+    // SAFETY: `memmap2` requires that the file not be changed while the map is alive, or the
+    // slice would change under a shared reference. The file is an artifact in the cache
+    // directory: read-only, with one link, in a directory no guest can reach and no other
+    // user can write; Lucent never writes an artifact in place. The map lives only for `f`,
+    // which hashes it; a change in that time would also show in the `fstat` the caller
+    // compares before and after, and the artifact would be refused.
+    let map = unsafe { memmap2::Mmap::map(file)? };
+    Ok(f(&map))
 }
 
 /// Loads a precompiled artifact (from `lucent compile` or [`Engine::precompile_module`]) by
@@ -193,19 +285,68 @@ pub fn load_precompiled_trusted(engine: &Engine, file: File) -> wasmtime::Result
     map_artifact(engine, file)
 }
 
-/// Writes `contents` to `path` atomically: a new read-only temporary file beside it, renamed
-/// over it. Returns the file, still open, after the rename.
-fn write_atomically(path: &Path, contents: &[u8], sync: bool) -> io::Result<File> {
+/// Writes `contents` to `path` atomically: a new temporary file beside it (with `mode`: the
+/// files of the cache are never written again), renamed over it. Returns the file, still open, after the rename.
+fn write_atomically(path: &Path, contents: &[u8], sync: bool, mode: u32) -> io::Result<File> {
     let dir = path.parent().ok_or_else(|| io::Error::other("no parent directory"))?;
     let name = path.file_name().ok_or_else(|| io::Error::other("no file name"))?.to_string_lossy();
     let temp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), now_ns()));
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o444).open(&temp)?;
+    let mut file = OpenOptions::new().write(true).create_new(true).mode(mode).open(&temp)?;
     let written = file.write_all(contents).and_then(|()| if sync { file.sync_data() } else { Ok(()) });
     if let Err(e) = written.and_then(|()| fs::rename(&temp, path)) {
         let _ = fs::remove_file(&temp);
         return Err(e);
     }
     Ok(file)
+}
+
+/// Why a secret file cannot be trusted, if it cannot.
+fn untrusted_secret(meta: &Metadata, uid: u32) -> Option<&'static str> {
+    if !meta.file_type().is_file() {
+        Some("is not a regular file")
+    } else if meta.uid() != uid {
+        Some("is not owned by this user")
+    } else if meta.mode() & 0o7777 != 0o400 {
+        Some("is not mode 0400")
+    } else if meta.nlink() != 1 {
+        Some("has other links")
+    } else if meta.len() != u64::try_from(SECRET_LEN).unwrap_or(0) {
+        Some("has the wrong length")
+    } else {
+        None
+    }
+}
+
+/// Reads the secret at `path`, or makes a new one if there is none or it is not one this
+/// cache could have made (then every entry authenticated with the old one is compiled again).
+fn load_secret(path: &Path, uid: u32) -> io::Result<Secret> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => match untrusted_secret(&meta, uid) {
+            None => {
+                let mut file = File::open(path)?;
+                let opened = file.metadata()?;
+                let mut secret = [0; SECRET_LEN];
+                if (opened.dev(), opened.ino()) == (meta.dev(), meta.ino()) && untrusted_secret(&opened, uid).is_none()
+                {
+                    file.read_exact(&mut secret)?;
+                    return Ok(Secret(secret));
+                }
+                tracing::warn!(target: TARGET, "the cache's secret {} changed while read: making a new one", path.display());
+            }
+            Some(why) => {
+                tracing::warn!(target: TARGET, "the cache's secret {} {why}: making a new one (every cached module will be compiled again)", path.display());
+            }
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut secret = [0; SECRET_LEN];
+    getrandom::fill(&mut secret).map_err(|e| io::Error::other(format!("no randomness for the cache's secret: {e}")))?;
+    // Written whole and synced under a temporary name, then renamed into place: a reader never
+    // sees a partial secret, and two runs making one at once each end with a whole one (the
+    // entries of the one that lost are compiled again).
+    write_atomically(path, &secret, true, 0o400)?;
+    Ok(Secret(secret))
 }
 
 impl ModuleCache {
@@ -218,12 +359,13 @@ impl ModuleCache {
             .or_else(|| var("HOME").map(|p| p.join(".cache/lucent")))
     }
 
-    /// Opens the cache in `dir`, creating it (mode 0700) if needed.
+    /// Opens the cache in `dir`, creating it (mode 0700) and its secret if needed.
     ///
     /// # Errors
     ///
-    /// If the directory cannot be created, or is not owned by this user, or is writable by
-    /// its group or others (anyone who can write there could make this process run their code).
+    /// If the directory cannot be created, or is not owned by this user, or is open to its
+    /// group or others (anyone who can write there could make this process run their code,
+    /// anyone who can read there could forge entries), or the secret cannot be made.
     pub fn open(dir: &Path) -> io::Result<ModuleCache> {
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true).mode(0o700);
@@ -234,22 +376,30 @@ impl ModuleCache {
         let uid = lucent_host::effective_uid();
         for path in [dir, &modules, &index] {
             let meta = fs::metadata(path)?;
-            if meta.uid() != uid || meta.mode() & 0o022 != 0 {
+            if meta.uid() != uid || meta.mode() & 0o077 != 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::PermissionDenied,
-                    format!("{} is not a directory that only its owner (this user) can write", path.display()),
+                    format!("{} is not a directory that only its owner (this user) can use", path.display()),
                 ));
             }
         }
+        let secret = load_secret(&dir.join(SECRET_FILE), uid)?;
         let tag = dir.join("CACHEDIR.TAG");
         if !tag.exists() {
             let _ = write_atomically(
                 &tag,
                 b"Signature: 8a477f597d28d172789f06886806bc55\n# Lucent's compile cache: safe to delete.\n",
                 false,
+                0o444,
             );
         }
-        Ok(ModuleCache { modules, index, uid })
+        Ok(ModuleCache { root: dir.to_path_buf(), modules, index, uid, secret })
+    }
+
+    /// The cache directory, as given to [`ModuleCache::open`]: what a runner withholds from
+    /// its guests.
+    pub fn dir(&self) -> &Path {
+        &self.root
     }
 
     /// Loads the module in `file`: from the cache if it holds an artifact of these bytes for
@@ -296,7 +446,12 @@ impl ModuleCache {
     fn indexed_hash(&self, stamp: &Stamp) -> Option<blake3::Hash> {
         let path = self.index.join(format!("{:x}-{:x}", stamp.dev, stamp.ino));
         let text = fs::read_to_string(path).ok()?;
-        let fields = Fields::parse(&text, INDEX_HEADER)?;
+        let (body, mac) = unseal(&text)?;
+        if self.secret.hasher(INDEX_MAC_CONTEXT).update(body.as_bytes()).finalize() != mac {
+            tracing::warn!(target: TARGET, "index: a record was not written by this cache (its MAC does not match); ignoring it");
+            return None;
+        }
+        let fields = Fields::parse(body, INDEX_HEADER)?;
         let hashed_at: i128 = fields.get("hashed_at_ns")?;
         let racy = stamp.ctime_ns.saturating_add(RACY_WINDOW.as_nanos().try_into().ok()?) >= hashed_at;
         if Stamp::read(&fields)? != *stamp || racy {
@@ -316,11 +471,12 @@ impl ModuleCache {
             tracing::debug!(target: TARGET, "index: the module changed too recently to be indexed");
             return;
         }
-        let mut record = format!("{INDEX_HEADER}\n");
-        stamp.write(&mut record);
-        record.push_str(&format!("hashed_at_ns {started}\nhash {}\n{END}", hash.to_hex()));
+        let mut body = format!("{INDEX_HEADER}\n");
+        stamp.write(&mut body);
+        body.push_str(&format!("hashed_at_ns {started}\nhash {}\n", hash.to_hex()));
+        let record = self.secret.seal_index(body);
         let path = self.index.join(format!("{:x}-{:x}", stamp.dev, stamp.ino));
-        if let Err(e) = write_atomically(&path, record.as_bytes(), false) {
+        if let Err(e) = write_atomically(&path, record.as_bytes(), false, 0o444) {
             tracing::debug!(target: TARGET, "index: cannot write {}: {e}", path.display());
         }
     }
@@ -342,7 +498,7 @@ impl ModuleCache {
         let file = match self.check_entry(&hex, &record) {
             Ok(file) => file,
             Err(reason) => {
-                tracing::debug!(target: TARGET, "rejected {hex}: {reason}");
+                tracing::warn!(target: TARGET, "rejected {hex}: {reason}; compiling the module again");
                 return None;
             }
         };
@@ -352,26 +508,37 @@ impl ModuleCache {
                 Some(module)
             }
             Err(e) => {
-                tracing::debug!(target: TARGET, "rejected {hex}: wasmtime refused the artifact: {e}");
+                tracing::warn!(target: TARGET, "rejected {hex}: wasmtime refused the artifact: {e}");
                 None
             }
         }
     }
 
-    /// Opens the artifact of `hex` and checks it against its entry `record`.
+    /// Opens the artifact of `hex` and checks it against its entry `record`: its owner, mode
+    /// and links, its metadata, and the MAC over the record and the artifact's bytes.
     fn check_entry(&self, hex: &str, record: &str) -> Result<File, String> {
-        let fields = Fields::parse(record, ENTRY_HEADER).ok_or("its entry is malformed")?;
+        let (body, mac) = unseal(record).ok_or("its entry is malformed")?;
+        let fields = Fields::parse(body, ENTRY_HEADER).ok_or("its entry is malformed")?;
         if fields.get::<String>("key").as_deref() != Some(hex) {
             return Err("its entry names another key".into());
         }
         let recorded = Stamp::read(&fields).ok_or("its entry is incomplete")?;
         let file = File::open(self.modules.join(format!("{hex}.cwasm"))).map_err(|e| format!("cannot open: {e}"))?;
         let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
-        if meta.uid() != self.uid || meta.mode() & 0o022 != 0 {
-            return Err("the artifact is writable by others or not owned by this user".into());
+        if meta.uid() != self.uid || meta.mode() & 0o222 != 0 || meta.nlink() != 1 {
+            return Err("the artifact is writable, has other links, or is not owned by this user".into());
         }
         if Stamp::of(&meta) != recorded {
             return Err("the artifact changed since it was written (length, inode or change time)".into());
+        }
+        let computed = with_mapped(&file, |bytes| self.secret.entry_mac(body, bytes))
+            .map_err(|e| format!("cannot read the artifact: {e}"))?;
+        if computed != mac {
+            return Err("the artifact or its entry was not written by this cache (the MAC does not match)".into());
+        }
+        let after = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+        if Stamp::of(&after) != recorded {
+            return Err("the artifact changed while it was checked".into());
         }
         Ok(file)
     }
@@ -382,14 +549,17 @@ impl ModuleCache {
         let stored = (|| -> Result<(), String> {
             let bytes = module.serialize().map_err(|e| format!("cannot serialize: {e}"))?;
             let artifact = self.modules.join(format!("{hex}.cwasm"));
-            let file = write_atomically(&artifact, &bytes, true).map_err(|e| format!("{}: {e}", artifact.display()))?;
+            let file =
+                write_atomically(&artifact, &bytes, true, 0o444).map_err(|e| format!("{}: {e}", artifact.display()))?;
             // After the rename, which may change the change time.
             let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
             let mut record = format!("{ENTRY_HEADER}\nkey {hex}\n");
             Stamp::of(&meta).write(&mut record);
-            record.push_str(END);
+            let mac = self.secret.entry_mac(&record, &bytes);
+            record.push_str(&format!("mac {}\n{END}", mac.to_hex()));
             let entry = self.modules.join(format!("{hex}.entry"));
-            write_atomically(&entry, record.as_bytes(), false).map_err(|e| format!("{}: {e}", entry.display()))?;
+            write_atomically(&entry, record.as_bytes(), false, 0o444)
+                .map_err(|e| format!("{}: {e}", entry.display()))?;
             Ok(())
         })();
         match stored {
@@ -406,16 +576,57 @@ mod tests {
     #[test]
     fn records_round_trip_and_reject_garbage() {
         let stamp = Stamp { dev: 1, ino: 2, len: 3, mtime_ns: -4, ctime_ns: 5_000_000_000_000_000_000 };
-        let mut text = format!("{ENTRY_HEADER}\n");
-        stamp.write(&mut text);
-        text.push_str(END);
-        let fields = Fields::parse(&text, ENTRY_HEADER).unwrap();
+        let mut body = format!("{ENTRY_HEADER}\n");
+        stamp.write(&mut body);
+        let fields = Fields::parse(&body, ENTRY_HEADER).unwrap();
         assert_eq!(Stamp::read(&fields), Some(stamp));
-        assert!(Fields::parse(&text, INDEX_HEADER).is_none());
-        for cut in 1..text.len() {
-            assert!(Fields::parse(&text[..cut], ENTRY_HEADER).is_none(), "{cut}");
-        }
+        assert!(Fields::parse(&body, INDEX_HEADER).is_none());
         assert!(Fields::parse("", ENTRY_HEADER).is_none());
+        // A sealed record: every cut of it fails to unseal.
+        let secret = Secret([7; SECRET_LEN]);
+        let sealed = secret.seal_index(body.clone());
+        let (unsealed, mac) = unseal(&sealed).unwrap();
+        assert_eq!(unsealed, body);
+        assert_eq!(secret.hasher(INDEX_MAC_CONTEXT).update(unsealed.as_bytes()).finalize(), mac);
+        for cut in 1..sealed.len() {
+            let damaged = &sealed[..cut];
+            assert!(unseal(damaged).is_none_or(|(b, m)| b != body || m != mac), "{cut}");
+        }
+    }
+
+    #[test]
+    fn macs_depend_on_the_secret_the_record_and_the_artifact() {
+        let (a, b) = (Secret([1; SECRET_LEN]), Secret([2; SECRET_LEN]));
+        assert_ne!(a.entry_mac("body", b"code"), b.entry_mac("body", b"code"));
+        assert_ne!(a.entry_mac("body", b"code"), a.entry_mac("bodx", b"code"));
+        assert_ne!(a.entry_mac("body", b"code"), a.entry_mac("body", b"codf"));
+        // Entry and index MACs of the same bytes differ.
+        let index = a.hasher(INDEX_MAC_CONTEXT).update(b"body").finalize();
+        assert_ne!(index, a.entry_mac("body", b""));
+    }
+
+    #[test]
+    fn the_secret_is_made_once_and_replaced_when_it_is_not_ours() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SECRET_FILE);
+        let uid = lucent_host::effective_uid();
+        let first = load_secret(&path, uid).unwrap();
+        let meta = fs::symlink_metadata(&path).unwrap();
+        assert_eq!((meta.mode() & 0o7777, meta.nlink(), meta.len()), (0o400, 1, 32));
+        assert_eq!(load_secret(&path, uid).unwrap().0, first.0, "read back, not made again");
+        // Readable by others, or with a second name, or a symlink: replaced.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let second = load_secret(&path, uid).unwrap();
+        assert_ne!(second.0, first.0);
+        fs::hard_link(&path, dir.path().join("copy")).unwrap();
+        let third = load_secret(&path, uid).unwrap();
+        assert_ne!(third.0, second.0);
+        fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("copy"), &path).unwrap();
+        let fourth = load_secret(&path, uid).unwrap();
+        assert_ne!(fourth.0, second.0);
+        assert!(!fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
     }
 
     #[test]
@@ -452,13 +663,21 @@ mod tests {
         ] {
             assert_eq!(cache.indexed_hash(&changed), None, "{changed:?}");
         }
-        // A record whose hashing time is within the window is not trusted either.
+        // A record whose hashing time is within the window is not trusted either, even with a
+        // good MAC; one whose MAC is wrong is not trusted at all.
         let path = cache.index.join(format!("{:x}-{:x}", stamp.dev, stamp.ino));
+        let (body, _) = unseal(&fs::read_to_string(&path).unwrap()).map(|(b, m)| (b.to_owned(), m)).unwrap();
         let clean = format!("hashed_at_ns {}", stamp.ctime_ns + window + 1);
-        let racy =
-            fs::read_to_string(&path).unwrap().replace(&clean, &format!("hashed_at_ns {}", stamp.ctime_ns + window));
+        let racy = body.replace(&clean, &format!("hashed_at_ns {}", stamp.ctime_ns + window));
         fs::remove_file(&path).unwrap();
-        fs::write(&path, racy).unwrap();
+        fs::write(&path, cache.secret.seal_index(racy)).unwrap();
         assert_eq!(cache.indexed_hash(&stamp), None);
+        fs::remove_file(&path).unwrap();
+        fs::write(&path, Secret([9; SECRET_LEN]).seal_index(body.clone())).unwrap();
+        assert_eq!(cache.indexed_hash(&stamp), None);
+        fs::remove_file(&path).unwrap();
+        fs::write(&path, cache.secret.seal_index(body)).unwrap();
+        assert_eq!(cache.indexed_hash(&stamp), Some(hash));
+        fs::remove_file(&path).unwrap();
     }
 }

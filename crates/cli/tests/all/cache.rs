@@ -357,3 +357,142 @@ fn compile_refuses_what_it_cannot_compile() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already precompiled"));
 }
+
+/// A home directory whose compile cache (`.cache/lucent`, found through `$HOME`) holds the
+/// entry of `module`, which prints `text`.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("home")).unwrap();
+        Home { dir }
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.home().join(".cache/lucent")
+    }
+
+    /// `lucent run` as a user whose cache is the default one under this home.
+    fn run(&self) -> Run {
+        Run::new()
+            .env("HOME", self.home())
+            .env_remove("LUCENT_CACHE_DIR")
+            .env_remove("XDG_CACHE_HOME")
+            .env("LUCENT_LOG", "lucent::cache=debug")
+    }
+}
+
+/// The review's attack from inside: a guest given the user's home, which holds the compile
+/// cache, can neither read, list, write nor move the cache, by any path.
+#[test]
+fn a_guest_never_reaches_the_compile_cache() {
+    let home = Home::new();
+    let fx = Fixture::new();
+    let module = fx.module("m.wat", "cached\n");
+    let out = home.run().run(&module, &[]);
+    out.expect_success();
+    assert!(home.cache().join("key").is_file(), "{}", out.stderr);
+    let guest_home = format!("{}::/home", home.home().display());
+    let out = home.run().opts(["--dir", &guest_home]).run(test_programs_artifacts::CACHE_ATTACK, &["/home"]);
+    assert!(!out.stdout.contains("SUCCEEDED"), "{}", out.stdout);
+    assert_eq!(out.stdout.matches(": denied").count(), 11, "{}", out.stdout);
+    out.expect_success();
+    // Preopening the cache or something inside it is refused outright; an ancestor is fine.
+    for dir in [home.cache(), home.cache().join("modules")] {
+        let out = home.run().opts(["--dir", &format!("{}::/c", dir.display())]).run(&module, &[]);
+        out.expect_code(1);
+        assert!(out.stderr.contains("compile cache"), "{}", out.stderr);
+    }
+    let out = home.run().opts(["--dir", &format!("{}::/h", home.home().display())]).run(&module, &[]);
+    out.expect_success();
+    // ... also with --no-cache, and when the cache in use is elsewhere: the default one is
+    // still withheld, for the runs that will use it.
+    let elsewhere = fx.dir.path().join("elsewhere");
+    for opts in [vec!["--no-cache"], vec!["--cache-dir", elsewhere.to_str().unwrap()]] {
+        let out =
+            home.run().opts(&opts).opts(["--dir", &guest_home]).run(test_programs_artifacts::CACHE_ATTACK, &["/home"]);
+        assert_eq!(out.stdout.matches(": denied").count(), 11, "{opts:?}: {}", out.stdout);
+        out.expect_success();
+    }
+}
+
+/// The review's attack from outside: an artifact replaced by one `lucent compile` wrote (for
+/// another module), with an entry record rewritten to describe it, is refused because whoever
+/// wrote it does not have the cache's secret; the module is compiled again and a warning says
+/// why.
+#[test]
+fn a_forged_artifact_is_refused_and_recompiled() {
+    let fx = Fixture::new();
+    let good = fx.module("good.wat", "good\n");
+    let evil = fx.module("evil.wat", "PWNED\n");
+    fx.run(&good, &[], "good\n");
+    let artifact = fx.only_artifact();
+    let entry = artifact.with_extension("entry");
+    // The attacker's native code: a genuine artifact of another module, for this engine.
+    let forged = fx.dir.path().join("evil.cwasm");
+    let out = lucent_command().arg("compile").arg("-o").arg(&forged).arg(&evil).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::set_permissions(&forged, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::rename(&forged, &artifact).unwrap();
+    // An entry that describes the new file exactly (all of it is readable metadata).
+    let meta = std::fs::metadata(&artifact).unwrap();
+    let ns = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+    let record: String = std::fs::read_to_string(&entry)
+        .unwrap()
+        .lines()
+        .map(|line| match line.split_once(' ') {
+            Some(("dev", _)) => format!("dev {}\n", meta.dev()),
+            Some(("ino", _)) => format!("ino {}\n", meta.ino()),
+            Some(("len", _)) => format!("len {}\n", meta.len()),
+            Some(("mtime_ns", _)) => format!("mtime_ns {}\n", ns(meta.mtime(), meta.mtime_nsec())),
+            Some(("ctime_ns", _)) => format!("ctime_ns {}\n", ns(meta.ctime(), meta.ctime_nsec())),
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::write(&entry, record).unwrap();
+    // The default log level shows the warning.
+    let out = Run::new().env("LUCENT_CACHE_DIR", fx.cache()).env_remove("LUCENT_LOG").run(&good, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "good\n", "the forged artifact ran: {}", out.stderr);
+    assert!(out.stderr.contains("WARN") && out.stderr.contains("MAC does not match"), "{}", out.stderr);
+    assert!(fx.run(&good, &[], "good\n").contains(&"hit".into()), "recompiled and stored again");
+}
+
+/// A hard link to an artifact (made before, by someone who could reach the cache) is a way
+/// to change it from outside: an artifact with a second link is never mapped.
+#[test]
+fn an_artifact_with_another_link_is_refused() {
+    let fx = Fixture::new();
+    let module = fx.module("m.wat", "linked\n");
+    fx.run(&module, &[], "linked\n");
+    let artifact = fx.only_artifact();
+    std::fs::hard_link(&artifact, fx.dir.path().join("alias.cwasm")).unwrap();
+    let events = fx.run(&module, &[], "linked\n");
+    assert!(events.contains(&"rejected".into()) && events.contains(&"stored".into()), "{events:?}");
+}
+
+/// A secret that is not the cache's own (readable by others, say) is replaced, and with it
+/// every entry is compiled again.
+#[test]
+fn a_secret_open_to_others_is_replaced() {
+    let fx = Fixture::new();
+    let module = fx.module("m.wat", "secret\n");
+    fx.run(&module, &[], "secret\n");
+    let key = fx.cache().join("key");
+    let before = std::fs::read(&key).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = Run::with_cache(&fx.cache()).run(&module, &[]);
+    out.expect_success();
+    assert!(out.stderr.contains("making a new one"), "{}", out.stderr);
+    assert!(events(&out).contains(&"rejected".into()), "{}", out.stderr);
+    assert_ne!(std::fs::read(&key).unwrap(), before);
+    assert!(fx.run(&module, &[], "secret\n").contains(&"hit".into()));
+}

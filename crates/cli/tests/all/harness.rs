@@ -143,6 +143,18 @@ impl Run {
         self
     }
 
+    /// Sets an environment variable of the `lucent` process.
+    pub fn env(mut self, name: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(name, value);
+        self
+    }
+
+    /// Removes an environment variable from the `lucent` process.
+    pub fn env_remove(mut self, name: &str) -> Self {
+        self.cmd.env_remove(name);
+        self
+    }
+
     /// Feeds `input` on the guest's stdin (otherwise stdin is empty).
     pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
         self.stdin = Some(input.into());
