@@ -302,10 +302,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
         store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
     }
     if let Some(timeout) = args.timeout {
+        // At the deadline: wasm code stops at its next epoch check, and a hostcall waiting
+        // (a sleep, a read, an accept, a FIFO open) stops waiting.
         store.set_epoch_deadline(1);
         let engine = engine.clone();
+        let stop = store.data().wasi.stop_handle();
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_nanos(timeout));
+            stop.stop();
             engine.increment_epoch();
         });
     }

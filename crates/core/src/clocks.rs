@@ -4,6 +4,7 @@
 
 use crate::env::{FdState, Interest, RandomSource, WasiClocks, WasiSched};
 use crate::fs::WasiFile;
+use crate::stop::Stop;
 use lucent_abi::{Clockid, Errno};
 use rand_core::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,8 +115,14 @@ impl VirtualSched {
 }
 
 impl WasiSched for VirtualSched {
-    fn poll(&self, fds: &[(&dyn WasiFile, Interest)], timeout: Option<u64>) -> Result<Vec<FdState>, Errno> {
-        let states = if fds.is_empty() { Vec::new() } else { self.inner.poll(fds, Some(0))? };
+    fn poll(
+        &self,
+        fds: &[(&dyn WasiFile, Interest)],
+        timeout: Option<u64>,
+        stop: &Stop,
+    ) -> Result<Vec<FdState>, Errno> {
+        stop.check()?;
+        let states = if fds.is_empty() { Vec::new() } else { self.inner.poll(fds, Some(0), stop)? };
         if states.iter().any(|s| *s != FdState::Pending) {
             return Ok(states);
         }
@@ -125,7 +132,7 @@ impl WasiSched for VirtualSched {
                 Ok(states)
             }
             None if fds.is_empty() => Err(Errno::Inval),
-            None => self.inner.poll(fds, None),
+            None => self.inner.poll(fds, None, stop),
         }
     }
 
@@ -186,11 +193,14 @@ mod tests {
         assert_eq!(clocks.now(Clockid::Monotonic, 0), Ok(10));
         assert_eq!(clocks.now(Clockid::Realtime, 0), Ok(1_000_000_020));
         let sched = VirtualSched::new(clocks.clone(), Arc::new(crate::env::NoSched));
-        assert_eq!(sched.poll(&[], Some(10_000_000_000)), Ok(vec![]));
+        let stop = Stop::new();
+        assert_eq!(sched.poll(&[], Some(10_000_000_000), &stop), Ok(vec![]));
         assert_eq!(clocks.now(Clockid::Monotonic, 0), Ok(10_000_000_030));
         // CPU time moves only with reads, not with sleeps.
         assert_eq!(clocks.now(Clockid::ProcessCputimeId, 0), Ok(40));
-        assert_eq!(sched.poll(&[], None), Err(Errno::Inval));
+        assert_eq!(sched.poll(&[], None, &stop), Err(Errno::Inval));
+        stop.stop();
+        assert_eq!(sched.poll(&[], Some(1), &stop), Err(Errno::Canceled));
     }
 
     #[test]

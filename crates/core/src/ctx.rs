@@ -3,6 +3,7 @@
 use crate::env::{NoClocks, NoRandom, NoSched, RandomSource, WasiClocks, WasiSched};
 use crate::fs::{NullFile, WasiDir, WasiFile};
 use crate::rights::FdRights;
+use crate::stop::Stop;
 use crate::table::{DEFAULT_MAX_FDS, Descriptor, FdTable, Object};
 use lucent_abi::{Filetype, Rights};
 use std::any::Any;
@@ -19,6 +20,8 @@ pub struct WasiCtx {
     pub(crate) clocks: Arc<dyn WasiClocks>,
     pub(crate) random: Box<dyn RandomSource>,
     pub(crate) sched: Arc<dyn WasiSched>,
+    /// Asks the instance to stop, from any thread ([`WasiCtx::stop_handle`]).
+    pub(crate) stop: Arc<Stop>,
     /// The engine's handle to the memory of the one instance this context serves, while an
     /// embedder says so (see [`WasiCtx::bind_memory`]).
     bound_memory: Option<Box<dyn Any + Send + Sync>>,
@@ -33,6 +36,47 @@ impl WasiCtx {
     /// The descriptor table.
     pub fn table(&self) -> &Arc<FdTable> {
         &self.table
+    }
+
+    /// The instance's stop signal: any thread holding it can end a wait inside a hostcall
+    /// and make every later hostcall fail ([`Stop::stop`]), which the engine binding turns
+    /// into a trap.
+    pub fn stop_handle(&self) -> Arc<Stop> {
+        self.stop.clone()
+    }
+
+    /// Whether the instance was asked to stop.
+    #[inline]
+    pub fn is_stopped(&self) -> bool {
+        self.stop.is_stopped()
+    }
+
+    /// Waits until `file` is ready for `interest` (or anything else makes the scheduler
+    /// return: the caller tries again).
+    ///
+    /// # Errors
+    ///
+    /// `Canceled` when the instance is stopped; the scheduler's errors; the descriptor's
+    /// error if it cannot be waited on.
+    pub(crate) fn wait(
+        &self,
+        file: &dyn crate::fs::WasiFile,
+        interest: crate::env::Interest,
+    ) -> Result<(), lucent_abi::Errno> {
+        let states = self.sched.poll(&[(file, interest)], None, &self.stop)?;
+        match states.first() {
+            Some(crate::env::FdState::Error(e)) => Err(*e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sleeps for `ns` nanoseconds on the context's scheduler.
+    ///
+    /// # Errors
+    ///
+    /// `Canceled` when the instance is stopped; the scheduler's errors.
+    pub(crate) fn sleep(&self, ns: u64) -> Result<(), lucent_abi::Errno> {
+        self.sched.poll(&[], Some(ns), &self.stop).map(drop)
     }
 
     /// Marks the start of guest execution on the calling thread: the guest's CPU-time clocks
@@ -299,6 +343,7 @@ impl WasiCtxBuilder {
             clocks: self.clocks,
             random: self.random,
             sched: self.sched,
+            stop: Arc::new(Stop::new()),
             bound_memory: None,
         })
     }

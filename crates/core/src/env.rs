@@ -2,6 +2,7 @@
 //! nothing in the core reads a real clock or real randomness.
 
 use crate::fs::WasiFile;
+use crate::stop::Stop;
 use lucent_abi::{Clockid, Errno};
 use std::fmt::Debug;
 
@@ -85,27 +86,33 @@ pub enum FdState {
     Error(Errno),
 }
 
-/// Waiting and yielding: the only way the core blocks.
+/// Waiting and yielding: the only way the core blocks. Files never block (they return
+/// `Again` where an operation would wait); the core waits here instead, so that every wait
+/// can be ended by the instance's [`Stop`].
 pub trait WasiSched: Send + Sync + Debug {
-    /// Waits until one of `fds` is ready or `timeout` nanoseconds pass (`None`: no limit).
-    /// With no descriptors it sleeps for `timeout`. Returns one state per descriptor; it may
-    /// return early with none ready (for example after a signal), and the caller waits again.
+    /// Waits until one of `fds` is ready, `timeout` nanoseconds pass (`None`: no limit), or
+    /// `stop` is given. With no descriptors it sleeps for `timeout`. Returns one state per
+    /// descriptor; it may return early with none ready (for example after a signal), and the
+    /// caller waits again.
     ///
     /// # Errors
     ///
-    /// `Notsup` if the scheduler cannot wait; `Inval` for no descriptors and no timeout.
-    fn poll(&self, fds: &[(&dyn WasiFile, Interest)], timeout: Option<u64>) -> Result<Vec<FdState>, Errno>;
+    /// `Canceled` once `stop` is given (at once, if it already was); `Notsup` if the scheduler
+    /// cannot wait; `Inval` for no descriptors and no timeout.
+    fn poll(&self, fds: &[(&dyn WasiFile, Interest)], timeout: Option<u64>, stop: &Stop)
+    -> Result<Vec<FdState>, Errno>;
 
     /// Lets other threads run (`sched_yield`).
     fn yield_now(&self) {}
 }
 
-/// A scheduler for a context given none: every wait fails with `Notsup` (deny by default).
+/// A scheduler for a context given none: every wait fails with `Notsup` (deny by default),
+/// including a read or write that would have to wait.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoSched;
 
 impl WasiSched for NoSched {
-    fn poll(&self, _fds: &[(&dyn WasiFile, Interest)], _timeout: Option<u64>) -> Result<Vec<FdState>, Errno> {
+    fn poll(&self, _fds: &[(&dyn WasiFile, Interest)], _timeout: Option<u64>, _: &Stop) -> Result<Vec<FdState>, Errno> {
         Err(Errno::Notsup)
     }
 }

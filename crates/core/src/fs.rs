@@ -14,6 +14,12 @@ use std::sync::Arc;
 ///
 /// Methods take `&self`: one object may be shared by several descriptors and, later, by
 /// several guest threads.
+///
+/// No method waits: where an operation would have to (nothing to read, no room to write, no
+/// connection to accept) it returns `Again`, whatever the descriptor's `NONBLOCK` flag, and
+/// the core waits for readiness through the context's scheduler, where stopping the instance
+/// ends the wait. [`WasiFile::fdflags`] reports the guest's `NONBLOCK`, which decides
+/// whether the guest gets `Again` or the core waits.
 pub trait WasiFile: Send + Sync + Debug {
     /// The backend object, so that a backend's scheduler can find its own files.
     fn as_any(&self) -> &dyn Any;
@@ -253,12 +259,14 @@ pub trait WasiDir: Send + Sync + Debug {
     fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno>;
 
     /// Opens (or creates) `name` as `options` say, without following a symlink. The name `.`
-    /// opens this directory itself.
+    /// opens this directory itself. It never waits: a FIFO opened for reading is open at
+    /// once (the first read waits for a writer), and one opened for writing with no reader
+    /// is `Again` (the core sleeps and tries again), or `Nxio` with `NONBLOCK`.
     ///
     /// # Errors
     ///
     /// `Noent`, `Exist`, `Isdir`, `Notdir`, `Acces`…; `Loop` (or `Notdir` with
-    /// `options.directory`) if it is a symlink.
+    /// `options.directory`) if it is a symlink; `Again`, `Nxio` as above.
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno>;
 
     /// Opens a whole relative `path` beneath this directory in one step, when the backend can
@@ -403,6 +411,45 @@ pub trait WasiDir: Send + Sync + Debug {
     /// None by default.
     fn sync(&self) -> Result<(), Errno> {
         Ok(())
+    }
+}
+
+/// A standard stream the host process does not have open: every operation fails with
+/// `Badf`, as on a closed descriptor.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ClosedFile;
+
+impl WasiFile for ClosedFile {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn filetype(&self) -> Result<Filetype, Errno> {
+        Err(Errno::Badf)
+    }
+
+    fn fdflags(&self) -> Result<Fdflags, Errno> {
+        Err(Errno::Badf)
+    }
+
+    fn seek(&self, _offset: i64, _whence: Whence) -> Result<u64, Errno> {
+        Err(Errno::Badf)
+    }
+
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Err(Errno::Badf)
+    }
+
+    fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<(), Errno> {
+        Err(Errno::Badf)
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        Err(Errno::Badf)
+    }
+
+    fn datasync(&self) -> Result<(), Errno> {
+        Err(Errno::Badf)
     }
 }
 

@@ -45,6 +45,7 @@ pub mod path;
 pub mod preview0;
 pub mod preview1;
 pub mod rights;
+pub mod stop;
 pub mod table;
 
 pub use ctx::{BuildError, PREOPEN_RIGHTS, READ_ONLY_PREOPEN_RIGHTS, WasiCtx, WasiCtxBuilder};

@@ -18,6 +18,7 @@ use lucent_abi::{Errno, Rights};
 use lucent_core::clocks::{SeededRandom, VirtualClocks};
 use lucent_core::env::{FdState, Interest, WasiSched};
 use lucent_core::fs::{NullFile, WasiFile};
+use lucent_core::stop::Stop;
 use lucent_core::table::Object;
 use lucent_core::{WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostDir, HostSched};
@@ -131,8 +132,13 @@ struct NeverBlock {
 }
 
 impl WasiSched for NeverBlock {
-    fn poll(&self, fds: &[(&dyn WasiFile, Interest)], timeout: Option<u64>) -> Result<Vec<FdState>, Errno> {
-        let states = if fds.is_empty() { Vec::new() } else { HostSched.poll(fds, Some(0))? };
+    fn poll(
+        &self,
+        fds: &[(&dyn WasiFile, Interest)],
+        timeout: Option<u64>,
+        stop: &Stop,
+    ) -> Result<Vec<FdState>, Errno> {
+        let states = if fds.is_empty() { Vec::new() } else { HostSched.poll(fds, Some(0), stop)? };
         if let Some(ns) = timeout {
             self.clocks.advance(ns);
         } else if fds.is_empty() {

@@ -233,16 +233,19 @@ impl HostDir {
         }
     }
 
-    /// Wraps a freshly opened descriptor as a directory or a file.
-    fn opened(&self, fd: OwnedFd) -> Result<Opened, Errno> {
+    /// Wraps a descriptor just opened as `options` say as a directory or a file.
+    fn opened(&self, fd: OwnedFd, options: &OpenOptions) -> Result<Opened, Errno> {
         let stat = rustix::fs::fstat(&fd).map_err(from_host)?;
         Ok(match FileType::from_raw_mode(stat.st_mode) {
             FileType::Directory => {
                 self.refuse_withheld(&stat)?;
                 Opened::Dir(Arc::new(self.child(fd, Some(&stat))))
             }
-            other => {
-                Opened::File(Arc::new(HostFile::new(fd).with_quota(self.quota.clone()).with_filetype(filetype(other))))
+            _ => {
+                let nonblock = options.fdflags.contains(lucent_abi::Fdflags::NONBLOCK);
+                Opened::File(Arc::new(
+                    HostFile::opened(fd, &stat, nonblock, options.read).with_quota(self.quota.clone()),
+                ))
             }
         })
     }
@@ -282,9 +285,11 @@ impl HostDir {
     }
 }
 
-/// Host open flags for `options`, without `O_NOFOLLOW`.
+/// Host open flags for `options`, without `O_NOFOLLOW`. Always `O_NONBLOCK`, whatever the
+/// guest asked: opening a FIFO must not wait, and reading or writing one must return
+/// `EAGAIN` for the core to wait on (regular files ignore the flag).
 fn open_flags(options: &OpenOptions) -> OFlags {
-    let mut flags = OFlags::CLOEXEC | OFlags::NOCTTY | oflags(options.fdflags);
+    let mut flags = OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK | oflags(options.fdflags);
     flags |= match (options.read, options.write) {
         (_, false) => OFlags::RDONLY,
         (false, true) => OFlags::WRONLY,
@@ -330,8 +335,16 @@ impl WasiDir for HostDir {
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
         let flags = open_flags(options) | OFlags::NOFOLLOW;
-        let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE)))?;
-        self.opened(fd)
+        match retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE))) {
+            Ok(fd) => self.opened(fd, options),
+            // A FIFO opened for writing has no reader: a blocking open would wait for one.
+            Err(Errno::Nxio) if !options.fdflags.contains(lucent_abi::Fdflags::NONBLOCK) => {
+                let fifo = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW)
+                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Fifo);
+                Err(if fifo { Errno::Again } else { Errno::Nxio })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
@@ -348,7 +361,7 @@ impl WasiDir for HostDir {
         // openat2 refuses a mode without O_CREAT.
         let mode = if options.create { Mode::from_raw_mode(NEW_FILE_MODE) } else { Mode::empty() };
         match rustix::fs::openat2(&self.fd, path, flags, mode, resolve) {
-            Ok(fd) => Some(self.opened(fd)),
+            Ok(fd) => Some(self.opened(fd, options)),
             // An escape attempt (`..` above this directory, an absolute symlink) or a mount
             // crossed; no openat2 on this kernel (or a seccomp filter refusing it with EPERM),
             // a concurrent rename the kernel wants retried, or a path at the kernel's PATH_MAX
@@ -356,6 +369,7 @@ impl WasiDir for HostDir {
             // for an escape).
             Err(
                 rustix::io::Errno::XDEV
+                | rustix::io::Errno::NXIO
                 | rustix::io::Errno::NOSYS
                 | rustix::io::Errno::PERM
                 | rustix::io::Errno::AGAIN
@@ -375,7 +389,9 @@ impl WasiDir for HostDir {
         if let Some(known) = self.flags.get() {
             return Ok(*known);
         }
-        let known = fdflags(rustix::fd::AsFd::as_fd(&self.fd))?;
+        // Lucent opens everything `O_NONBLOCK`; a directory has no use for the flag, and the
+        // guest did not ask for it.
+        let known = fdflags(rustix::fd::AsFd::as_fd(&self.fd))?.difference(Fdflags::NONBLOCK);
         Ok(*self.flags.get_or_init(|| known))
     }
 

@@ -6,45 +6,105 @@ use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, S
 use lucent_core::fs::{SetTime, WasiFile};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{FileType, OFlags, SeekFrom};
+use rustix::fs::{FileType, Mode, OFlags, SeekFrom, Stat};
 use rustix::net::{RecvFlags, SendFlags, Shutdown, SocketFlags};
 use std::any::Any;
-use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-/// A host file descriptor, owned (`OwnedFd`) or borrowed for the life of the process (the
-/// standard streams).
+/// How a host descriptor is kept from blocking the thread (the core does the waiting,
+/// through the scheduler, so that a stopped instance's waits end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Waits {
+    /// It never waits: regular files, directories, block devices, and the memory devices
+    /// (`/dev/null`, `/dev/zero`, `/dev/urandom`...).
+    Never,
+    /// Its open file description is ours and set non-blocking on the host: an operation that
+    /// would wait returns `EAGAIN` (pipes, FIFOs, sockets, terminals, other devices).
+    NonBlocking,
+    /// Shared with the host process (one of its standard streams), whose flags are not ours
+    /// to change: a zero-timeout `poll` before each operation says whether it would wait, and
+    /// a write is cut to what `poll` promises room for.
+    Polled,
+    /// A socket shared with the host process: each call passes `MSG_DONTWAIT`.
+    SharedSocket,
+}
+
+/// Character devices of major number 1 (`mem`: null, zero, full, random, urandom...) never
+/// make a reader or writer wait.
+const MEM_MAJOR: u32 = 1;
+
+/// How a descriptor of type `ft` (with device number `rdev`) waits, if its description is
+/// ours (`owned`) or the host process's.
+fn waits(ft: FileType, rdev: u64, owned: bool) -> Waits {
+    match ft {
+        FileType::RegularFile | FileType::Directory | FileType::BlockDevice => Waits::Never,
+        FileType::CharacterDevice if rustix::fs::major(rdev) == MEM_MAJOR => Waits::Never,
+        FileType::Socket if !owned => Waits::SharedSocket,
+        _ if owned => Waits::NonBlocking,
+        _ => Waits::Polled,
+    }
+}
+
+/// A host file descriptor: a regular file, a pipe or FIFO, a terminal, a socket, a device.
 #[derive(Debug)]
-pub struct HostFile<F = OwnedFd> {
-    fd: F,
-    /// Shared with the host process (standard streams): its open-file flags are not ours to
-    /// change, so `NONBLOCK` is emulated (a zero-timeout `poll` before each read or write).
+pub struct HostFile {
+    fd: OwnedFd,
+    /// One of the host process's standard streams (a duplicate, or the same pipe opened
+    /// again): its `APPEND` flag is not the guest's to change.
     shared: bool,
-    /// The emulated `NONBLOCK` of a shared descriptor.
+    /// How an operation is kept from waiting.
+    waits: Waits,
+    /// The guest's `NONBLOCK`: whether it gets `Again` or the core waits.
     nonblock: AtomicBool,
+    /// A FIFO the guest opened for reading, wanting to wait for a writer (a blocking open):
+    /// until one has come, having no writer is not yet the end of the file.
+    awaiting_writer: AtomicBool,
     /// The quota of the mount this file was opened beneath, if it has one.
     quota: Option<Arc<Quota>>,
-    /// The file type, once known: it cannot change while the descriptor is open (an inode
-    /// keeps its type), so `path_open` and `fd_fdstat_get` need not `fstat` every time.
+    /// The file type: it cannot change while the descriptor is open (an inode keeps its type).
     filetype: OnceLock<Filetype>,
 }
 
-impl HostFile<OwnedFd> {
+impl HostFile {
     /// Wraps an open file descriptor the guest may use as its own (a file, a pipe, a socket,
-    /// a listening socket).
+    /// a listening socket). The description becomes non-blocking on the host where it could
+    /// wait (the guest still sees its `NONBLOCK` flag as it was).
     pub fn new(fd: OwnedFd) -> Self {
-        HostFile { fd, shared: false, nonblock: AtomicBool::new(false), quota: None, filetype: OnceLock::new() }
+        let nonblock = rustix::fs::fcntl_getfl(&fd).is_ok_and(|fl| fl.contains(OFlags::NONBLOCK));
+        let waits = match rustix::fs::fstat(&fd) {
+            Ok(st) => waits(FileType::from_raw_mode(st.st_mode), st.st_rdev, true),
+            Err(_) => Waits::Never,
+        };
+        if waits == Waits::NonBlocking {
+            let _ = set_host_nonblock(&fd);
+        }
+        HostFile::with_waits(fd, waits, nonblock)
     }
 
-    /// Records the file type, read from a `stat` the caller already made (not for sockets,
-    /// whose type needs a `getsockopt`).
-    pub(crate) fn with_filetype(self, filetype: Filetype) -> Self {
-        if !matches!(filetype, Filetype::SocketStream | Filetype::SocketDgram) {
-            let _ = self.filetype.set(filetype);
+    fn with_waits(fd: OwnedFd, waits: Waits, nonblock: bool) -> Self {
+        HostFile {
+            fd,
+            shared: false,
+            waits,
+            nonblock: AtomicBool::new(nonblock),
+            awaiting_writer: AtomicBool::new(false),
+            quota: None,
+            filetype: OnceLock::new(),
         }
-        self
+    }
+
+    /// A file `HostDir` opened (with `O_NONBLOCK`, so that opening a FIFO never waits), of
+    /// the type and device `st` gives; `nonblock` is what the guest asked for, `read`
+    /// whether it was opened for reading.
+    pub(crate) fn opened(fd: OwnedFd, st: &Stat, nonblock: bool, read: bool) -> Self {
+        let ft = FileType::from_raw_mode(st.st_mode);
+        let file = HostFile::with_waits(fd, waits(ft, st.st_rdev, true), nonblock);
+        // A blocking open of a FIFO would have waited for a writer; its reads do instead.
+        file.awaiting_writer.store(ft == FileType::Fifo && read && !nonblock, Ordering::Relaxed);
+        let _ = file.filetype.set(filetype(ft));
+        file
     }
 
     /// Charges the bytes this file grows by to `quota`.
@@ -52,30 +112,58 @@ impl HostFile<OwnedFd> {
         self.quota = quota;
         self
     }
-}
 
-impl HostFile<BorrowedFd<'static>> {
-    fn shared(fd: BorrowedFd<'static>) -> Self {
-        HostFile { fd, shared: true, nonblock: AtomicBool::new(false), quota: None, filetype: OnceLock::new() }
+    /// One of the host process's standard streams, for the guest. A pipe or FIFO is opened
+    /// again through `/proc/self/fd` (a description of our own, which can be made
+    /// non-blocking without touching the host's); anything else is duplicated and shared.
+    fn standard(fd: BorrowedFd<'static>, write: bool) -> std::io::Result<Self> {
+        let st = rustix::fs::fstat(fd)?;
+        let ft = FileType::from_raw_mode(st.st_mode);
+        if ft == FileType::Fifo {
+            let access = if write { OFlags::WRONLY } else { OFlags::RDONLY };
+            let path = format!("/proc/self/fd/{}", rustix::fd::AsRawFd::as_raw_fd(&fd));
+            let flags = access | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+            if let Ok(own) = rustix::fs::open(path.as_str(), flags, Mode::empty()) {
+                // Still the host's stream to the guest: its flags stay as they are.
+                let mut file = HostFile::with_waits(own, Waits::NonBlocking, false);
+                file.shared = true;
+                let _ = file.filetype.set(Filetype::Unknown);
+                return Ok(file);
+            }
+        }
+        let dup = rustix::io::fcntl_dupfd_cloexec(fd, 3)?;
+        let mut file = HostFile::with_waits(dup, waits(ft, st.st_rdev, false), false);
+        file.shared = true;
+        Ok(file)
     }
 
     /// The host process's standard input.
-    pub fn stdin() -> Self {
-        Self::shared(rustix::stdio::stdin())
+    ///
+    /// # Errors
+    ///
+    /// If the process has no standard input open.
+    pub fn stdin() -> std::io::Result<Self> {
+        Self::standard(rustix::stdio::stdin(), false)
     }
 
     /// The host process's standard output.
-    pub fn stdout() -> Self {
-        Self::shared(rustix::stdio::stdout())
+    ///
+    /// # Errors
+    ///
+    /// If the process has no standard output open.
+    pub fn stdout() -> std::io::Result<Self> {
+        Self::standard(rustix::stdio::stdout(), true)
     }
 
     /// The host process's standard error.
-    pub fn stderr() -> Self {
-        Self::shared(rustix::stdio::stderr())
+    ///
+    /// # Errors
+    ///
+    /// If the process has no standard error open.
+    pub fn stderr() -> std::io::Result<Self> {
+        Self::standard(rustix::stdio::stderr(), true)
     }
-}
 
-impl<F: AsFd> HostFile<F> {
     /// The descriptor, for the scheduler.
     pub(crate) fn borrow_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
@@ -113,20 +201,68 @@ impl<F: AsFd> HostFile<F> {
         quota.charge(end.saturating_sub(size))
     }
 
-    /// For a shared descriptor in emulated non-blocking mode: `Again` unless `flags` is ready.
-    /// Whether the mode is emulated (and the descriptor was found ready).
-    fn would_block(&self, flags: PollFlags) -> Result<bool, Errno> {
-        if !self.shared || !self.nonblock.load(Ordering::Relaxed) {
-            return Ok(false);
-        }
+    /// Whether a shared descriptor is ready for `flags` now (a zero-timeout `poll`).
+    fn ready(&self, flags: PollFlags) -> Result<bool, Errno> {
         let mut fds = [PollFd::new(&self.fd, flags)];
         let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
         match rustix::event::poll(&mut fds, Some(&zero)) {
-            Ok(0) => Err(Errno::Again),
+            Ok(0) | Err(rustix::io::Errno::INTR) => Ok(false),
             Ok(_) => Ok(true),
             Err(e) => Err(from_host(e)),
         }
     }
+
+    /// A read of a FIFO opened to wait for a writer found none: the end of the file if a
+    /// writer came and went (a hang-up), the data if one has just written, else `Again`.
+    fn writer_came(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
+        let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
+        let zero = rustix::time::Timespec { tv_sec: 0, tv_nsec: 0 };
+        let revents = match rustix::event::poll(&mut fds, Some(&zero)) {
+            Ok(_) => fds.first().map_or(PollFlags::empty(), PollFd::revents),
+            Err(e) => return Err(from_host(e)),
+        };
+        if revents.contains(PollFlags::IN) {
+            self.awaiting_writer.store(false, Ordering::Relaxed);
+            return self.plain_read(bufs);
+        }
+        if revents.contains(PollFlags::HUP) {
+            self.awaiting_writer.store(false, Ordering::Relaxed);
+            return Ok(0);
+        }
+        Err(Errno::Again)
+    }
+
+    fn plain_read(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
+        // One buffer (the common case): `read`, which costs the kernel less than `readv`.
+        if let [only] = bufs {
+            return retry(|| rustix::io::read(&self.fd, &mut **only));
+        }
+        retry(|| rustix::io::readv(&self.fd, bufs))
+    }
+
+    fn recv(&self, bufs: &mut [IoSliceMut<'_>], flags: RecvFlags) -> Result<(usize, Roflags), Errno> {
+        let mut control = rustix::net::RecvAncillaryBuffer::default();
+        let got = retry(|| rustix::net::recvmsg(&self.fd, bufs, &mut control, flags | RecvFlags::DONTWAIT))?;
+        let mut out = Roflags::empty();
+        if got.flags.contains(rustix::net::ReturnFlags::TRUNC) {
+            out |= Roflags::RECV_DATA_TRUNCATED;
+        }
+        Ok((got.bytes, out))
+    }
+
+    fn send(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
+        let mut control = rustix::net::SendAncillaryBuffer::default();
+        retry(|| rustix::net::sendmsg(&self.fd, bufs, &mut control, SendFlags::NOSIGNAL | SendFlags::DONTWAIT))
+    }
+}
+
+/// Sets `O_NONBLOCK` on a description that is ours.
+fn set_host_nonblock(fd: &OwnedFd) -> Result<(), Errno> {
+    let flags = rustix::fs::fcntl_getfl(fd).map_err(from_host)?;
+    if !flags.contains(OFlags::NONBLOCK) {
+        rustix::fs::fcntl_setfl(fd, flags | OFlags::NONBLOCK).map_err(from_host)?;
+    }
+    Ok(())
 }
 
 /// Bytes a pipe that `poll` reports writable takes without blocking (POSIX `PIPE_BUF`).
@@ -192,7 +328,7 @@ pub(crate) fn fdflags(fd: BorrowedFd<'_>) -> Result<Fdflags, Errno> {
     Ok(out)
 }
 
-impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
+impl WasiFile for HostFile {
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -213,47 +349,57 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {
-        let mut flags = fdflags(self.fd.as_fd())?;
-        if self.shared && self.nonblock.load(Ordering::Relaxed) {
+        let mut flags = fdflags(self.fd.as_fd())?.difference(Fdflags::NONBLOCK);
+        if self.nonblock.load(Ordering::Relaxed) {
             flags |= Fdflags::NONBLOCK;
         }
         Ok(flags)
     }
 
     fn set_fdflags(&self, flags: Fdflags) -> Result<(), Errno> {
-        if self.shared {
-            // Only NONBLOCK, and only as an emulation: the open file is the host's.
-            if (flags ^ fdflags(self.fd.as_fd())?).contains(Fdflags::APPEND) {
+        let current = rustix::fs::fcntl_getfl(&self.fd).map_err(from_host)?;
+        let append = flags.contains(Fdflags::APPEND);
+        if append != current.contains(OFlags::APPEND) {
+            if self.shared {
+                // The open file is the host's.
                 return Err(Errno::Notsup);
             }
-            self.nonblock.store(flags.contains(Fdflags::NONBLOCK), Ordering::Relaxed);
-            return Ok(());
+            let wanted = if append { current | OFlags::APPEND } else { current.difference(OFlags::APPEND) };
+            rustix::fs::fcntl_setfl(&self.fd, wanted).map_err(from_host)?;
         }
-        let changeable = OFlags::APPEND | OFlags::NONBLOCK;
-        let current = rustix::fs::fcntl_getfl(&self.fd).map_err(from_host)?;
-        let wanted = current.difference(changeable) | (oflags(flags) & changeable);
-        rustix::fs::fcntl_setfl(&self.fd, wanted).map_err(from_host)
+        // NONBLOCK is the guest's view only: the host description stays as it is.
+        self.nonblock.store(flags.contains(Fdflags::NONBLOCK), Ordering::Relaxed);
+        Ok(())
     }
 
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno> {
-        self.would_block(PollFlags::IN)?;
-        // One buffer (the common case): `read`, which costs the kernel less than `readv`.
-        if let [only] = bufs {
-            return retry(|| rustix::io::read(&self.fd, &mut **only));
+        match self.waits {
+            Waits::SharedSocket => return self.recv(bufs, RecvFlags::empty()).map(|(n, _)| n),
+            Waits::Polled if !self.ready(PollFlags::IN)? => return Err(Errno::Again),
+            _ => {}
         }
-        retry(|| rustix::io::readv(&self.fd, bufs))
+        let n = self.plain_read(bufs)?;
+        if n == 0 && self.awaiting_writer.load(Ordering::Relaxed) && !bufs.iter().all(|b| b.is_empty()) {
+            return self.writer_came(bufs);
+        }
+        Ok(n)
     }
 
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
         let capped;
-        let bufs = if self.would_block(PollFlags::OUT)? {
-            // Emulated non-blocking: `poll` promised room for `PIPE_BUF` bytes, not for more,
-            // so write at most that (a short write, which the guest must handle anyway).
-            let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
-            capped = [IoSlice::new(first.get(..first.len().min(PIPE_BUF)).unwrap_or_default())];
-            &capped[..]
-        } else {
-            bufs
+        let bufs = match self.waits {
+            Waits::SharedSocket => return self.send(bufs),
+            Waits::Polled => {
+                if !self.ready(PollFlags::OUT)? {
+                    return Err(Errno::Again);
+                }
+                // `poll` promised room for `PIPE_BUF` bytes, not for more: write at most that
+                // (a short write; the core writes the rest when there is room).
+                let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
+                capped = [IoSlice::new(first.get(..first.len().min(PIPE_BUF)).unwrap_or_default())];
+                &capped[..]
+            }
+            Waits::Never | Waits::NonBlocking => bufs,
         };
         self.charged(None, total_len(bufs), || match bufs {
             // One buffer (the common case): `write`, which costs the kernel less than `writev`.
@@ -319,12 +465,14 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
     }
 
     fn sock_accept(&self, nonblock: bool) -> Result<Arc<dyn WasiFile>, Errno> {
-        let mut flags = SocketFlags::CLOEXEC;
-        if nonblock {
-            flags |= SocketFlags::NONBLOCK;
+        if matches!(self.waits, Waits::Polled | Waits::SharedSocket) && !self.ready(PollFlags::IN)? {
+            return Err(Errno::Again);
         }
-        let fd = retry(|| rustix::net::accept_with(&self.fd, flags))?;
-        Ok(Arc::new(HostFile::new(fd)))
+        // Non-blocking on the host whatever the guest asked: the core does any waiting.
+        let fd = retry(|| rustix::net::accept_with(&self.fd, SocketFlags::CLOEXEC | SocketFlags::NONBLOCK))?;
+        let socket = HostFile::with_waits(fd, Waits::NonBlocking, nonblock);
+        let _ = socket.filetype.set(Filetype::SocketStream);
+        Ok(Arc::new(socket))
     }
 
     fn sock_recv(&self, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(usize, Roflags), Errno> {
@@ -335,18 +483,11 @@ impl<F: AsFd + Send + Sync + Debug + 'static> WasiFile for HostFile<F> {
         if flags.contains(Riflags::RECV_WAITALL) {
             host |= RecvFlags::WAITALL;
         }
-        let mut control = rustix::net::RecvAncillaryBuffer::default();
-        let got = retry(|| rustix::net::recvmsg(&self.fd, bufs, &mut control, host))?;
-        let mut out = Roflags::empty();
-        if got.flags.contains(rustix::net::ReturnFlags::TRUNC) {
-            out |= Roflags::RECV_DATA_TRUNCATED;
-        }
-        Ok((got.bytes, out))
+        self.recv(bufs, host)
     }
 
     fn sock_send(&self, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
-        let mut control = rustix::net::SendAncillaryBuffer::default();
-        retry(|| rustix::net::sendmsg(&self.fd, bufs, &mut control, SendFlags::NOSIGNAL))
+        self.send(bufs)
     }
 
     fn sock_shutdown(&self, how: Sdflags) -> Result<(), Errno> {

@@ -50,18 +50,26 @@ pub use sched::HostSched;
 pub use withheld::Withheld;
 
 use lucent_core::WasiCtxBuilder;
+use lucent_core::fs::{ClosedFile, WasiFile};
 use std::sync::Arc;
 
 /// A context builder with the host's clocks, randomness and scheduler, and the host process's
-/// standard streams. Arguments, environment and preopens stay empty.
+/// standard streams (a stream the process does not have open is closed for the guest too).
+/// Arguments, environment and preopens stay empty.
 pub fn host_builder() -> WasiCtxBuilder {
+    let stream = |file: std::io::Result<HostFile>| -> Arc<dyn WasiFile> {
+        match file {
+            Ok(file) => Arc::new(file),
+            Err(_) => Arc::new(ClosedFile),
+        }
+    };
     WasiCtxBuilder::new()
         .clocks(Arc::new(HostClocks::new()))
         .random(Box::new(HostRandom))
         .sched(Arc::new(HostSched))
-        .stdin(Arc::new(HostFile::stdin()))
-        .stdout(Arc::new(HostFile::stdout()))
-        .stderr(Arc::new(HostFile::stderr()))
+        .stdin(stream(HostFile::stdin()))
+        .stdout(stream(HostFile::stdout()))
+        .stderr(stream(HostFile::stderr()))
 }
 
 /// The process's effective user id: the owner of the files it creates. The compile cache

@@ -77,6 +77,9 @@ fn hostcall<T: 'static, const N: usize>(
     args: impl FnOnce() -> [(&'static str, u64); N],
     call: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<(), Errno>,
 ) -> wasmtime::Result<i32> {
+    if get(caller.data_mut()).is_stopped() {
+        return Err(policy::stopped());
+    }
     let export = match get(caller.data_mut()).bound_memory::<Memory>() {
         Some(bound) => Some(Extern::Memory(*bound)),
         None => memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory")),
@@ -86,9 +89,13 @@ fn hostcall<T: 'static, const N: usize>(
         _ => (&mut [][..], caller.data_mut()),
     };
     let mut mem = GuestMemory::new(bytes);
-    let result = call(get(data), &mut mem);
+    let ctx = get(data);
+    let result = call(ctx, &mut mem);
     if trace::enabled() {
         trace::line(name, &args(), &mem, Some(result));
+    }
+    if result.is_err() && ctx.is_stopped() {
+        return Err(policy::stopped());
     }
     policy::errno_result(result)
 }
@@ -112,6 +119,33 @@ pub fn call_bound<T: 'static, R>(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *store)));
     get(store.data_mut()).bind_memory::<Memory>(None);
     result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Makes the instance in `store` stop when its context's stop handle is given
+/// ([`WasiCtx::stop_handle`]) while it runs WebAssembly code, not only while it waits in a
+/// hostcall: at every epoch tick ([`wasmtime::Engine::increment_epoch`], with
+/// [`wasmtime::Config::epoch_interruption`] on) the store looks at the handle and traps with
+/// [`wasmtime::Trap::Interrupt`] once it is given; otherwise it runs on to the next tick.
+/// Waits inside hostcalls end at the stop itself, with or without this.
+///
+/// ```no_run
+/// # use lucent_core::WasiCtx;
+/// # fn f(engine: &wasmtime::Engine, mut store: wasmtime::Store<WasiCtx>) {
+/// lucent_wasmtime::interrupt_on_stop(&mut store, |ctx: &WasiCtx| ctx);
+/// let stop = store.data().stop_handle();
+/// let engine = engine.clone();
+/// std::thread::spawn(move || {
+///     std::thread::sleep(std::time::Duration::from_secs(1));
+///     stop.stop(); // ends waits in hostcalls now...
+///     engine.increment_epoch(); // ...and running code at its next epoch check
+/// });
+/// # }
+/// ```
+pub fn interrupt_on_stop<T: 'static>(store: &mut Store<T>, get: fn(&T) -> &WasiCtx) {
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |ctx| {
+        if get(ctx.data()).is_stopped() { Err(policy::stopped()) } else { Ok(wasmtime::UpdateDeadline::Continue(1)) }
+    });
 }
 
 /// Registers every hostcall of one ABI (`$abi` is `preview1` or `preview0`).

@@ -5,6 +5,9 @@
 //!   running and can handle the error, as with a POSIX `EFAULT`.
 //! * `proc_exit`, and `proc_raise` with a signal whose default action terminates, unwind the
 //!   instance with an [`Exit`] error, which the embedder (the CLI) turns into the exit status.
+//! * A hostcall made after the instance was asked to stop (`WasiCtx::stop_handle`), or one
+//!   whose wait the stop ended, traps with [`wasmtime::Trap::Interrupt`], as wasm code does
+//!   past an epoch deadline.
 //! * Nothing else a guest does makes a hostcall trap.
 
 use lucent_abi::Errno;
@@ -16,6 +19,11 @@ pub fn errno_result(result: Result<(), Errno>) -> wasmtime::Result<i32> {
         Ok(()) => 0,
         Err(errno) => i32::from(errno.raw()),
     })
+}
+
+/// The trap that ends an instance asked to stop.
+pub fn stopped() -> wasmtime::Error {
+    wasmtime::Error::new(wasmtime::Trap::Interrupt)
 }
 
 /// The error that unwinds the instance when the guest calls `proc_exit`.

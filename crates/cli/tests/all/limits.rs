@@ -135,3 +135,123 @@ fn traps_are_named_by_kind() {
         assert!(out.stderr.contains("wasm backtrace:"), "{body}: {}", out.stderr);
     }
 }
+
+/// How a run meant to block ended: its exit status (`None` if it had to be killed after
+/// [`BLOCKED_PATIENCE`]), its stderr, and how long it ran.
+struct Blocked {
+    code: Option<i32>,
+    stderr: String,
+    took: Duration,
+}
+
+/// How long a run that should stop at its 1 s `--timeout` may take before it is killed (it
+/// would otherwise hang the test for 30 s or for ever).
+const BLOCKED_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Runs `module` under `--timeout 1s` with `opts`, its stdin a pipe that stays open and
+/// silent, and its stdout a pipe nobody reads (so a guest that writes enough fills it).
+fn run_blocked(opts: &[&str], module: &std::path::Path) -> Blocked {
+    use std::io::Read;
+    use std::process::Stdio;
+    let started = Instant::now();
+    let mut child = crate::harness::lucent_command()
+        .arg("run")
+        .args(["--timeout", "1s"])
+        .args(opts)
+        .arg(module)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lucent");
+    let _silent_stdin = child.stdin.take();
+    let _unread_stdout = child.stdout.take();
+    let mut stderr = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        if started.elapsed() > BLOCKED_PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = started.elapsed();
+    Blocked { code, stderr: reader.join().expect("stderr reader"), took }
+}
+
+/// A WAT command whose `_start` runs `body`, with the preview1 functions it may need.
+fn blocking_guest(body: &str) -> String {
+    format!(
+        r#"(module
+            (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "path_open"
+                (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+            (memory (export "memory") 2)
+            (data (i32.const 100) "fifo")
+            (func (export "_start")
+                ;; an iovec at 0: 65536 bytes from 65536
+                (i32.store (i32.const 0) (i32.const 65536))
+                (i32.store (i32.const 4) (i32.const 65536))
+                {body}))"#
+    )
+}
+
+#[track_caller]
+fn assert_stopped_at_the_timeout(what: &str, run: &Blocked) {
+    assert_eq!(run.code, Some(124), "{what}: ran {:?}; stderr:\n{}", run.took, run.stderr);
+    assert!(run.stderr.contains("ran past its --timeout"), "{what}: {}", run.stderr);
+    assert!(run.took >= Duration::from_secs(1), "{what}: stopped after {:?}", run.took);
+}
+
+/// `--timeout` holds while the guest waits in a hostcall, not only while it runs code: a
+/// sleep, a read of a silent stdin, a write to a full pipe, a FIFO with no writer or no
+/// reader, an accept with no client. Each would otherwise wait 30 s, or for ever.
+#[test]
+fn the_timeout_ends_waits_inside_hostcalls() {
+    let sleep = r#"
+        ;; one relative clock subscription of 30 s on the monotonic clock, at 1024
+        (i32.store (i32.const 1040) (i32.const 1))
+        (i64.store (i32.const 1048) (i64.const 30000000000))
+        (drop (call $poll (i32.const 1024) (i32.const 2048) (i32.const 1) (i32.const 8)))"#;
+    let read_stdin = "(drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))";
+    let fill_stdout = "(loop $l (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (br $l))";
+    let fifo = |rights: u64, then: &str| {
+        format!(
+            "(drop (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 4) (i32.const 0)
+                (i64.const {rights}) (i64.const 0) (i32.const 0) (i32.const 8)))
+             {then}"
+        )
+    };
+    let read_fifo = fifo(2, "(drop (call $read (i32.load (i32.const 8)) (i32.const 0) (i32.const 1) (i32.const 12)))");
+    let write_fifo = fifo(64, "");
+    let accept = "(drop (call $accept (i32.const 3) (i32.const 0) (i32.const 8)))";
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo_path = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo_path).status().expect("mkfifo");
+    assert!(made.success());
+    let preopen = format!("{}::.", dir.path().display());
+    let cases: [(&str, String, Vec<&str>); 6] = [
+        ("a 30 s sleep in poll_oneoff", blocking_guest(sleep), vec![]),
+        ("a read of a silent stdin", blocking_guest(read_stdin), vec![]),
+        ("writes to a pipe nobody reads", blocking_guest(fill_stdout), vec![]),
+        ("a read of a FIFO nobody opens", blocking_guest(&read_fifo), vec!["--dir", &preopen]),
+        ("an open of a FIFO for writing, with no reader", blocking_guest(&write_fifo), vec!["--dir", &preopen]),
+        ("an accept with no client", blocking_guest(accept), vec!["--tcplisten", "127.0.0.1:0"]),
+    ];
+    for (what, wat, opts) in cases {
+        let (_wat_dir, path) = wat_file(&wat);
+        assert_stopped_at_the_timeout(what, &run_blocked(&opts, &path));
+    }
+}

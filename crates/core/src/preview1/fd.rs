@@ -2,6 +2,7 @@
 
 use super::{Result, guest_size, narrow, put};
 use crate::WasiCtx;
+use crate::env::Interest;
 use crate::fs::{DirEntry, SetTime, WasiFile};
 use crate::rights::FdRights;
 use crate::table::Descriptor;
@@ -87,6 +88,63 @@ pub(super) fn read_into(
     read(&mut [IoSliceMut::new(buf)])
 }
 
+/// Runs `op` until it returns anything but `Again`, waiting for `interest` on `file` in
+/// between, unless the descriptor is non-blocking (then the guest gets `Again`). Files never
+/// block the thread themselves: every wait goes through the scheduler, where stopping the
+/// instance ends it.
+pub(super) fn blocking<R>(
+    ctx: &WasiCtx,
+    file: &dyn WasiFile,
+    interest: Interest,
+    mut op: impl FnMut() -> Result<R>,
+) -> Result<R> {
+    loop {
+        match op() {
+            Err(Errno::Again) if !file.fdflags()?.contains(Fdflags::NONBLOCK) => ctx.wait(file, interest)?,
+            result => return result,
+        }
+    }
+}
+
+/// The bytes in `bufs`, saturated.
+fn total_len(bufs: &[IoSlice<'_>]) -> usize {
+    bufs.iter().fold(0usize, |total, b| total.saturating_add(b.len()))
+}
+
+/// Writes `bufs` as a blocking `write` does: after a short write to a blocking descriptor it
+/// waits for room and writes the rest (a non-blocking one returns the short count). An error
+/// after some bytes went out returns their count, as POSIX `write` does.
+pub(super) fn write_all(
+    ctx: &WasiCtx,
+    file: &dyn WasiFile,
+    bufs: &[IoSlice<'_>],
+    mut write: impl FnMut(&[IoSlice<'_>]) -> Result<usize>,
+) -> Result<usize> {
+    let first = blocking(ctx, file, Interest::Write, || write(bufs))?;
+    let total = total_len(bufs);
+    if first == 0 || first >= total || file.fdflags()?.contains(Fdflags::NONBLOCK) {
+        return Ok(first);
+    }
+    let mut rest = bufs.to_vec();
+    let mut left: &mut [IoSlice<'_>] = &mut rest;
+    let mut done = 0usize;
+    let mut n = first;
+    loop {
+        // A file that reports more than it was given must not make the host panic.
+        let n_clamped = n.min(total_len(left));
+        #[allow(clippy::disallowed_methods, reason = "`n_clamped` is at most what is left")]
+        IoSlice::advance_slices(&mut left, n_clamped);
+        done = done.saturating_add(n_clamped);
+        if left.is_empty() || n_clamped == 0 {
+            return Ok(done);
+        }
+        n = match blocking(ctx, file, Interest::Write, || write(left)) {
+            Ok(n) => n,
+            Err(_) => return Ok(done),
+        };
+    }
+}
+
 /// Lends the guest's buffers to `write` (`writev` or `pwritev`) without copying them.
 pub(super) fn write_from(
     mem: &GuestMemory<'_>,
@@ -107,14 +165,19 @@ pub(super) fn write_from(
     write(&slices)
 }
 
-/// `fd_read(fd, iovs) -> size`.
+/// `fd_read(fd, iovs) -> size`. On a blocking descriptor with nothing to read yet (a pipe, a
+/// terminal, a socket) it waits, through the scheduler, until there is.
 ///
 /// # Errors
 ///
 /// `Badf`; `Notcapable` without `FD_READ`; `Isdir`; `Inval` for too many buffers; `Fault` for
-/// buffers outside memory; errors of the file.
+/// buffers outside memory; `Again` on a non-blocking descriptor with nothing to read;
+/// `Canceled` if the instance is stopped while it waits; errors of the file.
 pub fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, nread: u32) -> Result {
-    read_with(ctx, mem, fd, Rights::FD_READ, iovs, iovs_len, nread, |file, bufs| file.read_vectored(bufs))
+    let ctx = &*ctx;
+    read_with(ctx, mem, fd, Rights::FD_READ, iovs, iovs_len, nread, |file, bufs| {
+        blocking(ctx, file, Interest::Read, || file.read_vectored(bufs))
+    })
 }
 
 /// What `fd_read` and `fd_pread` share: the rights check, the iovecs, and the count.
@@ -156,11 +219,14 @@ fn write_with(
 }
 
 /// `fd_write(fd, iovs) -> size`. Unbuffered: the bytes reach the file before this returns.
+/// On a blocking descriptor everything is written, waiting for room as needed; a
+/// non-blocking one may write less.
 ///
 /// # Errors
 ///
 /// `Badf`; `Notcapable` without `FD_WRITE`; `Isdir`; `Inval` for too many buffers; `Fault` for
-/// buffers outside memory; errors of the file.
+/// buffers outside memory; `Again` on a non-blocking descriptor with no room; `Canceled` if
+/// the instance is stopped while it waits; errors of the file.
 pub fn fd_write(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -169,7 +235,10 @@ pub fn fd_write(
     iovs_len: u32,
     nwritten: u32,
 ) -> Result {
-    write_with(ctx, mem, fd, Rights::FD_WRITE, iovs, iovs_len, nwritten, |file, bufs| file.write_vectored(bufs))
+    let ctx = &*ctx;
+    write_with(ctx, mem, fd, Rights::FD_WRITE, iovs, iovs_len, nwritten, |file, bufs| {
+        write_all(ctx, file, bufs, |bufs| file.write_vectored(bufs))
+    })
 }
 
 /// `fd_seek` with `whence` already decoded (shared by both ABIs).

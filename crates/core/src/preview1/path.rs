@@ -9,6 +9,11 @@ use crate::rights::{FdRights, PathOpenRequest};
 use crate::table::{Descriptor, Object};
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype, GuestMemory, GuestPtr, Lookupflags, Oflags, Region, Rights};
 
+/// The first and longest sleeps between tries to open a FIFO for writing that has no reader
+/// yet (the host offers nothing to wait on for a reader to come).
+const FIFO_PAUSE_MIN: u64 = 1_000_000;
+const FIFO_PAUSE_MAX: u64 = 50_000_000;
+
 /// The guest's path: at most [`MAX_PATH_LEN`] bytes of UTF-8 (`string` in witx).
 fn guest_path<'m>(mem: &'m GuestMemory<'_>, path: u32, path_len: u32) -> Result<&'m [u8]> {
     if usize::try_from(path_len).map_or(true, |len| len > MAX_PATH_LEN) {
@@ -30,7 +35,9 @@ fn guest_path<'m>(mem: &'m GuestMemory<'_>, path: u32, path_len: u32) -> Result<
 /// `Badf`; `Notdir` if `fd` is not a directory; `Notcapable` if `fd` lacks a right the request
 /// needs; `Inval` for unknown flag bits; `Perm` for an absolute path or an escape; `Loop`;
 /// `Nametoolong`; `Ilseq` for a path that is not UTF-8; `Noent`, `Exist`, `Isdir`, `Notdir`,
-/// `Acces` from the filesystem; `Nfile` if the descriptor table is full.
+/// `Acces` from the filesystem; `Nfile` if the descriptor table is full; `Nxio` for a FIFO
+/// opened for writing with `NONBLOCK` and no reader; `Canceled` if the instance is stopped
+/// while a blocking open of a FIFO waits.
 #[allow(clippy::too_many_arguments)]
 pub fn path_open(
     ctx: &mut WasiCtx,
@@ -58,7 +65,18 @@ pub fn path_open(
     desc.require(plan.dir_requires)?;
     mem.check(GuestPtr::<u32>::new(opened_fd))?;
     let path = guest_path(mem, path, path_len)?;
-    let opened = crate::path::open(dir, path, lookup.contains(Lookupflags::SYMLINK_FOLLOW), &plan.options)?;
+    let follow = lookup.contains(Lookupflags::SYMLINK_FOLLOW);
+    // A FIFO opened for writing waits for a reader, in short sleeps the instance's stop ends.
+    let mut pause = FIFO_PAUSE_MIN;
+    let opened = loop {
+        match crate::path::open(dir, path, follow, &plan.options) {
+            Err(Errno::Again) if !request.fdflags.contains(Fdflags::NONBLOCK) => {
+                ctx.sleep(pause)?;
+                pause = pause.saturating_mul(2).min(FIFO_PAUSE_MAX);
+            }
+            other => break other?,
+        }
+    };
     let granted = plan.granted;
     let descriptor = match opened {
         Opened::File(file) => {

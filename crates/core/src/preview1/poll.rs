@@ -109,7 +109,7 @@ pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<
             .iter()
             .filter_map(|(_, _, desc, interest)| desc.file().ok().map(|f| (f.as_ref(), *interest)))
             .collect();
-        let states = ctx.sched.poll(&fds, timeout)?;
+        let states = ctx.sched.poll(&fds, timeout, &ctx.stop)?;
         for ((userdata, kind, _, _), state) in waits.iter().zip(states) {
             match state {
                 FdState::Pending => {}

@@ -1,11 +1,14 @@
 //! `sock_*`: sockets the host handed the guest (listeners) and the connections accepted on
 //! them.
 
+use super::fd::{blocking, write_all};
 use super::{Result, guest_size, narrow, put};
 use crate::WasiCtx;
+use crate::env::Interest;
 use crate::rights::FdRights;
 use crate::table::{Descriptor, Object};
 use lucent_abi::{Errno, Fdflags, GuestMemory, GuestPtr, Riflags, Rights, Sdflags};
+use std::io::IoSliceMut;
 
 /// Rights of an accepted connection.
 pub const CONNECTION_RIGHTS: Rights = Rights::SOCKET.difference(Rights::SOCK_ACCEPT);
@@ -26,7 +29,8 @@ pub fn sock_accept(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags:
     let desc = ctx.table.get(fd)?;
     let listener = desc.require(Rights::SOCK_ACCEPT)?.file()?;
     mem.check(GuestPtr::<u32>::new(out))?;
-    let socket = listener.sock_accept(flags.contains(Fdflags::NONBLOCK))?;
+    let listener = listener.as_ref();
+    let socket = blocking(ctx, listener, Interest::Read, || listener.sock_accept(flags.contains(Fdflags::NONBLOCK)))?;
     // Narrowed by the listener's inheriting rights, like anything opened through a descriptor.
     let rights = FdRights::new(CONNECTION_RIGHTS & desc.rights.inheriting, Rights::empty());
     let new_fd = ctx.table.insert(Descriptor { object: Object::File(socket), rights, preopen: None })?;
@@ -57,10 +61,31 @@ pub fn sock_recv(
     mem.check(GuestPtr::<u16>::new(ro_flags))?;
     let regions = super::fd::iovecs(mem, ri_data, ri_data_len)?;
     let mut out_flags = lucent_abi::Roflags::empty();
-    let n = super::fd::read_into(mem, &regions, |bufs| {
-        let (n, flags) = socket.sock_recv(bufs, flags)?;
-        out_flags = flags;
-        Ok(n)
+    let socket = socket.as_ref();
+    let n = super::fd::read_into(mem, &regions, |mut bufs| {
+        let (mut n, got) = blocking(ctx, socket, Interest::Read, || socket.sock_recv(bufs, flags))?;
+        out_flags = got;
+        // `RECV_WAITALL` on a blocking socket: receive until the buffers are full or the peer
+        // is done (the socket itself never waits).
+        let waitall = flags.contains(Riflags::RECV_WAITALL) && !flags.contains(Riflags::RECV_PEEK);
+        if !waitall || n == 0 || socket.fdflags()?.contains(Fdflags::NONBLOCK) {
+            return Ok(n);
+        }
+        let mut done = 0usize;
+        loop {
+            let room = bufs.iter().fold(0usize, |total, b| total.saturating_add(b.len()));
+            let step = n.min(room);
+            #[allow(clippy::disallowed_methods, reason = "`step` is at most the room left")]
+            IoSliceMut::advance_slices(&mut bufs, step);
+            done = done.saturating_add(step);
+            if bufs.is_empty() || step == 0 {
+                return Ok(done);
+            }
+            n = match blocking(ctx, socket, Interest::Read, || socket.sock_recv(bufs, flags)) {
+                Ok((n, _)) => n,
+                Err(_) => return Ok(done),
+            };
+        }
     })?;
     put(mem, ro_datalen, guest_size(n)?)?;
     put(mem, ro_flags, out_flags.bits())
@@ -86,7 +111,8 @@ pub fn sock_send(
     let socket = desc.require(Rights::FD_WRITE)?.file()?;
     mem.check(GuestPtr::<u32>::new(so_datalen))?;
     let regions = super::fd::iovecs(mem, si_data, si_data_len)?;
-    let n = super::fd::write_from(mem, &regions, |bufs| socket.sock_send(bufs))?;
+    let socket = socket.as_ref();
+    let n = super::fd::write_from(mem, &regions, |bufs| write_all(ctx, socket, bufs, |bufs| socket.sock_send(bufs)))?;
     put(mem, so_datalen, guest_size(n)?)
 }
 
