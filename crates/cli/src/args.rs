@@ -131,9 +131,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "UNIX_SECONDS", default_value_t = 946_684_800)]
     pub start_time: u64,
 
-    /// Limit the guest's linear memory to this many bytes (suffixes K, M, G: KiB, MiB, GiB);
-    /// tables are limited to a sixteenth as many elements. Growth beyond fails as the spec
-    /// says (`memory.grow` returns -1); the host is not affected.
+    /// Limit what the instance's linear memories and tables take together to this many bytes
+    /// (suffixes K, M, G: KiB, MiB, GiB; a table element counts 8 bytes). Growth beyond fails
+    /// as the spec says (`memory.grow` returns -1); a module whose initial memories and tables
+    /// do not fit is not run.
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub max_memory: Option<u64>,
 

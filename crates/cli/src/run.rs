@@ -8,13 +8,12 @@ use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSche
 use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostClocks, HostDir, HostFile, HostSched, Withheld};
+use lucent_wasmtime::MemoryBudget;
 use lucent_wasmtime::cache::ModuleCache;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
-use wasmtime::{
-    Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, Val, ValType, WasmBacktrace,
-};
+use wasmtime::{Func, Instance, Linker, Module, Store, Trap, Val, ValType, WasmBacktrace};
 
 /// How far virtual time moves at every clock read under `--deterministic`.
 const VIRTUAL_STEP_NS: u64 = 1_000;
@@ -22,10 +21,10 @@ const VIRTUAL_STEP_NS: u64 = 1_000;
 /// Exit status when the guest runs past `--timeout` (as GNU `timeout` does).
 pub const TIMEOUT_STATUS: u8 = 124;
 
-/// The store's data: the guest's WASI context and its resource limits.
+/// The store's data: the guest's WASI context and its memory budget (`--max-memory`).
 struct Guest {
     wasi: WasiCtx,
-    limits: StoreLimits,
+    budget: MemoryBudget,
 }
 
 /// Exit status when the guest traps (as if it had called `abort()`: 128 + SIGABRT).
@@ -291,13 +290,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let mut linker = Linker::new(&engine);
     lucent_wasmtime::add_to_linker_for(&mut linker, &module, |guest: &mut Guest| &mut guest.wasi)
         .map_err(|e| anyhow!("{}", one_line(&e)))?;
-    let mut limits = StoreLimitsBuilder::new();
-    if let Some(bytes) = args.max_memory {
-        let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
-        limits = limits.memory_size(bytes).table_elements(bytes / 16);
-    }
-    let mut store = Store::new(&engine, Guest { wasi, limits: limits.build() });
-    store.limiter(|guest| &mut guest.limits);
+    let limit = args.max_memory.map_or(usize::MAX, |bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
+    let mut store = Store::new(&engine, Guest { wasi, budget: MemoryBudget::new(limit) });
+    store.limiter(|guest| &mut guest.budget);
     if let Some(fuel) = args.fuel {
         store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
     }
@@ -339,7 +334,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
         {
             return Ok(report(&e));
         }
-        Err(e) => bail!("cannot instantiate `{shown}`: {}", one_line(&e)),
+        Err(e) => match store.data().budget.refused() {
+            Some(why) => bail!("cannot instantiate `{shown}` within --max-memory: {why}"),
+            None => bail!("cannot instantiate `{shown}`: {}", one_line(&e)),
+        },
     };
     // The store holds this one instance: its memory is bound to the context for the run.
     lucent_wasmtime::call_bound(

@@ -47,10 +47,12 @@
 pub struct ReadmeDoctests;
 
 pub mod cache;
+mod limits;
 pub mod policy;
 mod pre;
 pub mod trace;
 
+pub use limits::{MemoryBudget, TABLE_ELEMENT_BYTES};
 pub use pre::{WasiPre, pooling_config};
 
 use lucent_abi::{Errno, GuestMemory};

@@ -255,3 +255,46 @@ fn the_timeout_ends_waits_inside_hostcalls() {
         assert_stopped_at_the_timeout(what, &run_blocked(&opts, &path));
     }
 }
+
+/// `--max-memory` is the instance's total: several memories, or tables, cannot each take it.
+#[test]
+fn max_memory_counts_every_memory_and_table_together() {
+    // Sixteen memories of 64 MiB each: each alone fits 64 MiB, all together do not.
+    let memories: String = (0..16).map(|_| "(memory 1024)").collect();
+    let (_dir, many) = wat_file(&format!(r#"(module {memories} (func (export "_start")))"#));
+    let out = Run::new().opts(["--max-memory", "64M"]).run(&many, &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("within --max-memory"), "{}", out.stderr);
+    Run::new().opts(["--max-memory", "1G"]).run(&many, &[]).expect_success();
+
+    // Two memories grown in turn: the second growth is the one that does not fit.
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory $a 1) (memory $b 1)
+        (func (export "_start")
+            (if (i32.ne (memory.grow $a (i32.const 600)) (i32.const 1)) (then (call $exit (i32.const 1))))
+            (if (i32.ne (memory.grow $b (i32.const 600)) (i32.const -1)) (then (call $exit (i32.const 2))))
+            ;; what is left still fits
+            (if (i32.ne (memory.grow $b (i32.const 100)) (i32.const 1)) (then (call $exit (i32.const 3))))
+            (call $exit (i32.const 0))))"#;
+    let (_dir, grown) = wat_file(wat);
+    Run::new().opts(["--max-memory", "64M"]).run(&grown, &[]).expect_success();
+
+    // Four tables of 4 M elements (8 bytes each: 128 MiB) under 16 MiB.
+    let tables: String = (0..4).map(|_| "(table 4194304 funcref)").collect();
+    let (_dir, big_tables) = wat_file(&format!(r#"(module {tables} (func (export "_start")))"#));
+    let out = Run::new().opts(["--max-memory", "16M"]).run(&big_tables, &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("within --max-memory"), "{}", out.stderr);
+    // A table and a memory share the budget.
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory 1) (table 1 funcref)
+        (func (export "_start")
+            (if (i32.ne (table.grow (ref.null func) (i32.const 1000000)) (i32.const 1)) (then (call $exit (i32.const 1))))
+            ;; 8 MB of the 9 MiB are the table's now: 2 MiB more memory does not fit
+            (if (i32.ne (memory.grow (i32.const 32)) (i32.const -1)) (then (call $exit (i32.const 2))))
+            (call $exit (i32.const 0))))"#;
+    let (_dir, shared) = wat_file(wat);
+    Run::new().opts(["--max-memory", "9M"]).run(&shared, &[]).expect_success();
+}
