@@ -74,8 +74,9 @@ pub struct CompileArgs {
 pub struct RunArgs {
     /// Give the guest a host directory: HOST, or HOST::GUEST to name it differently inside;
     /// HOST::GUEST:ro makes it read-only (nothing beneath it can be written, created, renamed,
-    /// linked or removed); HOST::GUEST:quota=SIZE caps the bytes the guest can add beneath it
-    /// (suffixes K, M, G; beyond it writes fail with `dquot`). Repeatable. Nothing outside
+    /// linked or removed); HOST::GUEST:quota=SIZE caps what the guest can add to the disk beneath it
+    /// (suffixes K, M, G): file data in whole blocks, and every new file, directory, symlink
+    /// and link; beyond it calls fail with `dquot`. Repeatable. Nothing outside
     /// these directories is visible to the guest.
     #[arg(long = "dir", value_name = "HOST[::GUEST[:ro][:quota=SIZE]]")]
     pub dirs: Vec<String>,

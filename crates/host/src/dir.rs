@@ -200,12 +200,38 @@ impl HostDir {
         }
     }
 
-    /// Caps the bytes the guest can add beneath this directory at `bytes` (writes past the end
-    /// of files, `fd_allocate`, `fd_filestat_set_size`); beyond it calls fail with `Dquot`.
+    /// Caps what the guest can add to the disk beneath this directory at `bytes`: file data in
+    /// the file system's allocation unit, every new name, directory and symlink (see
+    /// [`Quota`] for what each costs); past it calls fail with `Dquot`, changing nothing.
+    /// Renames and links to or from a mount with another quota are `Xdev`.
     pub fn with_quota(mut self, bytes: u64) -> Self {
-        self.quota = Some(Arc::new(Quota::new(bytes)));
+        let unit = rustix::fs::fstatvfs(&self.fd)
+            .ok()
+            .map(|fs| fs.f_frsize)
+            .filter(|unit| (512..=1 << 20).contains(unit))
+            .unwrap_or(crate::quota::DEFAULT_UNIT);
+        self.quota = Some(Arc::new(Quota::with_unit(bytes, unit)));
         self.forget_children();
         self
+    }
+
+    /// Runs `op`, which adds something costing `cost` to the disk, charged to the quota
+    /// first and given back if `op` fails. Without a quota, just runs `op`.
+    fn charging<R>(&self, cost: impl FnOnce(&Quota) -> u64, op: impl FnOnce() -> Result<R, Errno>) -> Result<R, Errno> {
+        let Some(quota) = &self.quota else { return op() };
+        let cost = cost(quota);
+        quota.charge(cost)?;
+        op().inspect_err(|_| quota.refund(cost))
+    }
+
+    /// `Xdev` unless `other` shares this directory's quota (or neither has one): moving or
+    /// linking data across quotas would carry it past the one it was charged to.
+    fn same_quota(&self, other: &HostDir) -> Result<(), Errno> {
+        match (&self.quota, &other.quota) {
+            (None, None) => Ok(()),
+            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => Ok(()),
+            _ => Err(Errno::Xdev),
+        }
     }
 
     /// Lists entries sorted by name, here and in every directory opened beneath, instead of in
@@ -334,7 +360,30 @@ impl WasiDir for HostDir {
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
-        let flags = open_flags(options) | OFlags::NOFOLLOW;
+        let mut flags = open_flags(options) | OFlags::NOFOLLOW;
+        if let (Some(_), true, false) = (&self.quota, options.create, name.is_dot()) {
+            // A new name costs quota: create it exclusively, charged first, and open what
+            // was already there only when that fails because it was.
+            let mode = Mode::from_raw_mode(NEW_FILE_MODE);
+            let created = self.charging(
+                |quota| quota.entry(name.as_bytes().len()),
+                || retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags | OFlags::EXCL, mode)),
+            );
+            match created {
+                Ok(fd) => return self.opened(fd, options),
+                // There already (or no room for a new name: then only if it is there).
+                Err(Errno::Exist | Errno::Dquot) if !options.exclusive => {
+                    flags.remove(OFlags::CREATE);
+                    let opened = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()));
+                    return match (opened, created) {
+                        (Ok(fd), _) => self.opened(fd, options),
+                        (Err(Errno::Noent), Err(Errno::Dquot)) => Err(Errno::Dquot),
+                        (Err(e), _) => Err(e),
+                    };
+                }
+                Err(e) => return Err(e),
+            }
+        }
         match retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE))) {
             Ok(fd) => self.opened(fd, options),
             // A FIFO opened for writing has no reader: a blocking open would wait for one.
@@ -348,7 +397,8 @@ impl WasiDir for HostDir {
     }
 
     fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
-        if !self.fast_path {
+        // The walk charges a new name to the quota; the one-step open could not tell.
+        if !self.fast_path || (self.quota.is_some() && options.create) {
             return None;
         }
         let mut flags = open_flags(options);
@@ -418,7 +468,10 @@ impl WasiDir for HostDir {
     }
 
     fn create_dir(&self, name: &Component) -> Result<(), Errno> {
-        rustix::fs::mkdirat(&self.fd, name.as_bytes(), Mode::from_raw_mode(NEW_DIR_MODE)).map_err(from_host)
+        self.charging(
+            |quota| quota.directory(name.as_bytes().len()),
+            || rustix::fs::mkdirat(&self.fd, name.as_bytes(), Mode::from_raw_mode(NEW_DIR_MODE)).map_err(from_host),
+        )
     }
 
     fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
@@ -432,17 +485,27 @@ impl WasiDir for HostDir {
     }
 
     fn symlink(&self, target: &[u8], name: &Component) -> Result<(), Errno> {
-        rustix::fs::symlinkat(target, &self.fd, name.as_bytes()).map_err(from_host)
+        self.charging(
+            |quota| quota.symlink(name.as_bytes().len(), target.len()),
+            || rustix::fs::symlinkat(target, &self.fd, name.as_bytes()).map_err(from_host),
+        )
     }
 
     fn link(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
-        rustix::fs::linkat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes(), AtFlags::empty())
-            .map_err(from_host)
+        self.same_quota(new_dir)?;
+        new_dir.charging(
+            |quota| quota.entry(new_name.as_bytes().len()),
+            || {
+                rustix::fs::linkat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes(), AtFlags::empty())
+                    .map_err(from_host)
+            },
+        )
     }
 
     fn rename(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
+        self.same_quota(new_dir)?;
         if let Some(withheld) = &self.withheld {
             // A directory above a withheld one stays where it is: moved, its path could be
             // given to a directory of the guest's making.

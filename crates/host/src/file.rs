@@ -170,8 +170,8 @@ impl HostFile {
     }
 
     /// Runs `op`, which writes `len` bytes at `at` (`None`: the current position, or the end in
-    /// append mode), charging the growth of the file to the quota first and refunding what a
-    /// short write did not use. Without a quota, just runs `op`.
+    /// append mode), charging the growth of the file (in allocation units) to the quota first
+    /// and refunding what a short write did not use. Without a quota, just runs `op`.
     fn charged(&self, at: Option<u64>, len: usize, op: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
         let Some(quota) = &self.quota else { return op() };
         let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
@@ -186,11 +186,11 @@ impl HostFile {
             None => rustix::fs::seek(&self.fd, SeekFrom::Current(0)).map_err(from_host)?,
         };
         let len = u64::try_from(len).unwrap_or(u64::MAX);
-        let growth = start.saturating_add(len).saturating_sub(size);
-        quota.charge(growth)?;
+        let cost = quota.growth(size, start.saturating_add(len));
+        quota.charge(cost)?;
         let result = op();
         let written = result.as_ref().map_or(0, |n| u64::try_from(*n).unwrap_or(0));
-        quota.refund(growth.saturating_sub(start.saturating_add(written).saturating_sub(size)));
+        quota.refund(cost.saturating_sub(quota.growth(size, start.saturating_add(written))));
         result
     }
 
@@ -198,7 +198,7 @@ impl HostFile {
     fn charge_growth_to(&self, end: u64) -> Result<(), Errno> {
         let Some(quota) = &self.quota else { return Ok(()) };
         let size = u64::try_from(rustix::fs::fstat(&self.fd).map_err(from_host)?.st_size).unwrap_or(0);
-        quota.charge(end.saturating_sub(size))
+        quota.charge(quota.growth(size, end))
     }
 
     /// Whether a shared descriptor is ready for `flags` now (a zero-timeout `poll`).

@@ -95,21 +95,77 @@ fn bad_limit_values_are_one_line() {
     }
 }
 
+/// The file system's allocation unit under `dir` (`stat -f`'s fundamental block size).
+fn allocation_unit(dir: &std::path::Path) -> usize {
+    let out = std::process::Command::new("stat").args(["-f", "-c", "%S"]).arg(dir).output().expect("stat -f");
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("a block size")
+}
+
 #[test]
-fn writing_past_a_quota_is_dquot_and_keeps_the_data() {
+fn a_quota_counts_data_in_units_names_directories_and_symlinks() {
     let sandbox = Sandbox::new();
-    let quota_mount = format!("{}::.:quota=1K", sandbox.dir().display());
-    let out = crate::harness::Run::new().opts(["--dir", quota_mount.as_str()]).run(guests::QUOTA, &[]);
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("elsewhere.txt"), "elsewhere").unwrap();
+    let unit = allocation_unit(&sandbox.dir());
+    let quota_mount = format!("{}::.:quota={}", sandbox.dir().display(), 4 * unit);
+    let other_mount = format!("{}::/other", other.path().display());
+    let args = [unit.to_string(), "4".to_string()];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = Run::new().opts(["--dir", &quota_mount, "--dir", &other_mount]).run(guests::QUOTA, &args);
     out.expect_success();
     assert_eq!(out.stdout, "quota ok\n");
     let a = std::fs::read(sandbox.path("a.txt")).unwrap();
-    assert_eq!(a.len(), 800);
+    assert_eq!(a.len(), unit + 1);
     assert!(a[..500].iter().all(|&c| c == b'A') && a[500..].iter().all(|&c| c == b'a'));
-    let b = std::fs::read(sandbox.path("b.txt")).unwrap();
-    assert_eq!(b.len(), 224);
-    assert_eq!(&b[..2], b"BB");
-    // Without a quota the same program fails its first check: the writes succeed.
-    sandbox.lucent().run(guests::QUOTA, &[]).expect_code(1);
+    assert_eq!(std::fs::read(sandbox.path("b.txt")).unwrap().len(), 200);
+    for refused in ["d", "s", "c.txt", "moved.txt", "linked.txt"] {
+        assert!(std::fs::symlink_metadata(sandbox.path(refused)).is_err(), "{refused} exists");
+    }
+    assert!(other.path().join("elsewhere.txt").exists() && !other.path().join("out.txt").exists());
+    // Without a quota the same program fails its first refusal check.
+    let out = Run::new()
+        .opts(["--dir", &format!("{}::.", sandbox.dir().display()), "--dir", &other_mount])
+        .run(guests::QUOTA, &args);
+    out.expect_code(1);
+}
+
+/// Bytes `path` and everything beneath it take on disk (allocated blocks).
+fn disk_usage(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    let mut total = meta.blocks() * 512;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            total += disk_usage(&entry.unwrap().path());
+        }
+    }
+    total
+}
+
+/// The review's attack: under `quota=1M` a guest made 20,000 directories and 20,000 symlinks
+/// with 4,000-byte targets (160 MB on disk), and 20,000 one-byte files (82 MB). Now each kind
+/// stops at what the quota pays for, with `dquot`, and the disk holds about the quota.
+#[test]
+fn a_quota_bounds_what_directories_symlinks_and_small_files_take_on_disk() {
+    for kind in ["directories", "symlinks", "files"] {
+        let sandbox = Sandbox::new();
+        let before = disk_usage(&sandbox.dir());
+        let quota_mount = format!("{}::.:quota=1M", sandbox.dir().display());
+        let out = Run::new().opts(["--dir", &quota_mount]).run(guests::QUOTA_FILL, &[kind]);
+        out.expect_success();
+        let made: usize = out
+            .stdout
+            .strip_prefix(&format!("{kind}: "))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{}", out.stdout));
+        assert!(out.stdout.ends_with("(stopped by errno 19)\n"), "{}", out.stdout);
+        // Every item costs at least a unit: no more items than units in the quota.
+        let unit = allocation_unit(&sandbox.dir());
+        assert!(made > 0 && made <= (1 << 20) / unit, "{kind}: {made}");
+        let used = disk_usage(&sandbox.dir()) - before;
+        assert!(used <= (1 << 20) + (1 << 18), "{made} {kind} took {used} bytes of disk under a 1 MiB quota");
+    }
 }
 
 /// Each trap kind is named in plain words on the first line, before wasmtime's own message and
