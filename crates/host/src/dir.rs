@@ -1,14 +1,15 @@
 //! Host directories, opened one component at a time and never following symlinks.
 
 use crate::errno::{from_host, retry};
-use crate::file::{HostFile, fdflags, filetype, oflags};
+use crate::file::{HostFile, fdflags, oflags};
+use crate::listing::{self, Snapshot, SortedBudget};
 use crate::quota::Quota;
 use crate::stat::{filestat, timestamps};
 use crate::withheld::Withheld;
-use lucent_abi::{Errno, Fdflags, Filestat, Filetype};
+use lucent_abi::{Errno, Fdflags, Filestat};
 use lucent_core::fs::{DirEntry, OpenOptions, Opened, SetTime, WasiDir};
 use lucent_core::path::Component;
-use rustix::fd::OwnedFd;
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags, Stat};
 use std::any::Any;
 use std::collections::VecDeque;
@@ -57,11 +58,14 @@ struct CachedChild {
 #[derive(Debug)]
 pub struct HostDir {
     fd: OwnedFd,
-    /// The entries as read at the last `read_dir` from cookie 0; a cookie is an index into it,
-    /// so cookies stay valid across calls and a listing costs one pass over the directory.
-    listing: Mutex<Vec<DirEntry>>,
-    /// List entries sorted by name (deterministic runs), rather than in the host's order.
-    sorted: bool,
+    /// Serialises listings (the descriptor's position is shared); with sorted listings, the
+    /// snapshot taken at the last `read_dir` from cookie 0, if the budget had room for it.
+    listing: Mutex<Option<Snapshot>>,
+    /// List entries sorted by name (deterministic runs), rather than in the host's order;
+    /// the budget of the snapshots that needs, shared beneath the preopen.
+    sorted: Option<Arc<SortedBudget>>,
+    /// This directory's inode if it is the sandbox's root (where `..` lists as itself).
+    at_root: OnceLock<Option<u64>>,
     /// The quota of the mount, shared by everything opened beneath it.
     quota: Option<Arc<Quota>>,
     /// The descriptor flags, once read: nothing changes them (Lucent opened the descriptor and
@@ -106,7 +110,8 @@ impl HostDir {
         HostDir {
             fd,
             listing: Mutex::default(),
-            sorted: false,
+            sorted: None,
+            at_root: OnceLock::new(),
             quota: None,
             flags: OnceLock::new(),
             children: None,
@@ -235,11 +240,22 @@ impl HostDir {
     }
 
     /// Lists entries sorted by name, here and in every directory opened beneath, instead of in
-    /// the host filesystem's order (for reproducible runs).
+    /// the host filesystem's order (for reproducible runs). A sorted listing needs the whole
+    /// directory: each descriptor keeps one, within [`crate::SORTED_BUDGET_BYTES`] for all
+    /// of them beneath this directory (a listing past it is read again at every call).
     pub fn with_sorted_listings(mut self, sorted: bool) -> Self {
-        self.sorted = sorted;
+        self.sorted = sorted.then(|| Arc::new(SortedBudget::new(crate::SORTED_BUDGET_BYTES)));
         self.forget_children();
         self
+    }
+
+    /// This directory's inode if it is the root of the sandbox.
+    fn root_ino(&self) -> Option<u64> {
+        *self.at_root.get_or_init(|| {
+            let root = self.root?;
+            let st = rustix::fs::fstat(&self.fd).ok()?;
+            ((st.st_dev, st.st_ino) == root).then_some(st.st_ino)
+        })
     }
 
     /// A directory opened beneath this one (`st`: its `stat`, where one was made), listing
@@ -255,7 +271,8 @@ impl HostDir {
             root: self.root,
             withheld: self.withheld.clone(),
             fast_path,
-            ..HostDir::from_fd(fd).with_sorted_listings(self.sorted)
+            sorted: self.sorted.clone(),
+            ..HostDir::from_fd(fd)
         }
     }
 
@@ -279,35 +296,6 @@ impl HostDir {
     /// The other directory of a two-directory operation, which must be a host directory too.
     fn same_backend(other: &dyn WasiDir) -> Result<&HostDir, Errno> {
         other.as_any().downcast_ref::<HostDir>().ok_or(Errno::Xdev)
-    }
-
-    /// Reads every entry, filling in types the kernel did not report.
-    fn read_all(&self) -> Result<Vec<DirEntry>, Errno> {
-        let mut dir = rustix::fs::Dir::read_from(&self.fd).map_err(from_host)?;
-        let mut entries = Vec::new();
-        while let Some(entry) = dir.read() {
-            let entry = entry.map_err(from_host)?;
-            let name = entry.file_name().to_bytes().to_vec();
-            let mut kind = filetype(entry.file_type());
-            if entry.file_type() == FileType::Unknown {
-                kind = rustix::fs::statat(&self.fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
-                    .map_or(Filetype::Unknown, |st| filetype(FileType::from_raw_mode(st.st_mode)));
-            }
-            entries.push(DirEntry { name, ino: entry.ino(), filetype: kind });
-        }
-        // At the sandbox's root, `..` is the root itself: its inode, not the host's parent's.
-        if let Some(root) = self.root
-            && let Ok(st) = rustix::fs::fstat(&self.fd)
-            && (st.st_dev, st.st_ino) == root
-        {
-            for entry in entries.iter_mut().filter(|e| e.name == b"..") {
-                entry.ino = st.st_ino;
-            }
-        }
-        if self.sorted {
-            entries.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-        Ok(entries)
     }
 }
 
@@ -522,16 +510,24 @@ impl WasiDir for HostDir {
     }
 
     fn read_dir(&self, cookie: u64, each: &mut dyn FnMut(&DirEntry, u64) -> bool) -> Result<(), Errno> {
-        let mut listing = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
-        if cookie == 0 || listing.is_empty() {
-            *listing = self.read_all()?;
-        }
-        let start = usize::try_from(cookie).unwrap_or(usize::MAX);
-        for (index, entry) in listing.iter().enumerate().skip(start) {
-            let next = u64::try_from(index).map_or(u64::MAX, |i| i.saturating_add(1));
-            if !each(entry, next) {
-                break;
+        let mut kept = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
+        let root = self.root_ino();
+        let Some(budget) = &self.sorted else {
+            return listing::stream(self.fd.as_fd(), cookie, root, each);
+        };
+        if cookie == 0 || kept.is_none() {
+            // The old snapshot's bytes go back to the budget before the new one is counted.
+            *kept = None;
+            match Snapshot::keep(listing::read_sorted(self.fd.as_fd(), root)?, budget) {
+                Ok(snapshot) => *kept = Some(snapshot),
+                Err(entries) => {
+                    listing::replay(&entries, cookie, each);
+                    return Ok(());
+                }
             }
+        }
+        if let Some(snapshot) = kept.as_ref() {
+            listing::replay(&snapshot.entries, cookie, each);
         }
         Ok(())
     }

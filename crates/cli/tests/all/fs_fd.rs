@@ -463,3 +463,61 @@ fn sync() {
     run(&sandbox, guests::FD_FS_SYNC, "sync");
     assert_eq!(sandbox.read("file.txt"), "HEllo");
 }
+
+/// Runs the `readdir_hog` guest on `dir` (beneath the sandbox) with `count` descriptors;
+/// returns the runner's peak resident memory (KiB) while it holds them all, after checking
+/// that the last one still reads all `entries` (and `.` and `..`).
+fn hog(sandbox: &Sandbox, dir: &str, count: usize, entries: usize, opts: &[&str]) -> u64 {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = crate::harness::lucent_command()
+        .arg("run")
+        .args(["--max-memory", "16M", "--dir", &format!("{}::.", sandbox.dir().display())])
+        .args(opts)
+        .arg(guests::READDIR_HOG)
+        .args([dir, &count.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let held = lines.next().unwrap().unwrap();
+    assert!(held.starts_with(&format!("held {count} descriptors")), "{held}");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap();
+    drop(child.stdin.take());
+    let total = lines.next().unwrap().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(total, format!("{} entries", entries + 2), "{opts:?}");
+    peak_kib
+}
+
+/// Makes `count` empty files with names of about `len` bytes in `dir`.
+fn many_files(dir: &std::path::Path, count: usize, len: usize) {
+    std::fs::create_dir(dir).unwrap();
+    for i in 0..count {
+        std::fs::File::create(dir.join(format!("{i:05}-{}", "n".repeat(len - 6)))).unwrap();
+    }
+}
+
+/// The review's host-memory attack: 300 descriptors on a directory of 20,000 long names, each
+/// having read its first entries, took 1.7 GB of host memory under `--max-memory 16M` (a copy
+/// of the listing per descriptor). Now a listing is streamed from the kernel and the runner
+/// stays small. With sorted listings (`--deterministic`), which need the whole directory, the
+/// descriptors' snapshots share one bounded budget.
+#[test]
+fn many_descriptors_on_a_big_directory_do_not_grow_the_host() {
+    let sandbox = Sandbox::new();
+    many_files(&sandbox.path("big"), 20_000, 206);
+    let peak = hog(&sandbox, "big", 300, 20_000, &[]);
+    assert!(peak < 100 * 1024, "the runner peaked at {peak} KiB");
+    // Sorted: 100 descriptors on 5,000 names of 250 bytes (1.5 MB a listing: 150 MB if each
+    // kept its own).
+    many_files(&sandbox.path("sorted"), 5_000, 250);
+    let peak = hog(&sandbox, "sorted", 100, 5_000, &["--deterministic"]);
+    assert!(peak < 100 * 1024, "the runner peaked at {peak} KiB with sorted listings");
+}
