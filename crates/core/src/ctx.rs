@@ -5,7 +5,7 @@ use crate::fs::{NullFile, WasiDir, WasiFile};
 use crate::rights::FdRights;
 use crate::stop::Stop;
 use crate::table::{DEFAULT_MAX_FDS, Descriptor, FdTable, Object};
-use lucent_abi::{Filetype, Rights};
+use lucent_abi::Rights;
 use std::any::Any;
 use std::sync::Arc;
 
@@ -315,12 +315,10 @@ impl WasiCtxBuilder {
             env.push(pair);
         }
         let table = FdTable::new(self.max_fds);
-        for file in self.stdio {
-            let rights = match file.filetype() {
-                Ok(Filetype::RegularFile) => Rights::REGULAR_FILE,
-                Ok(Filetype::SocketStream | Filetype::SocketDgram) => Rights::SOCKET,
-                _ => Rights::STREAM,
-            };
+        for (fd, file) in self.stdio.into_iter().enumerate() {
+            // The streams are the host's, whatever they are (a file, a pipe, a socket): the
+            // guest reads one and writes the others, and nothing more.
+            let rights = if fd == 0 { crate::rights::STDIN_RIGHTS } else { crate::rights::STDOUT_RIGHTS };
             let stdio = Descriptor {
                 object: Object::File(file),
                 rights: FdRights::new(rights, Rights::empty()),

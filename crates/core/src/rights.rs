@@ -34,6 +34,18 @@ impl FdRights {
     }
 }
 
+/// Rights of standard input, whatever the host gave as it: reading it, waiting on it, its
+/// flags (`NONBLOCK`) and attributes. Not seeking, truncating, allocating, setting times or
+/// shutting down: the stream belongs to the host (a file the host appends its log to, a
+/// socket its parent shares).
+pub const STDIN_RIGHTS: Rights =
+    Rights::FD_READ.union(Rights::FD_FDSTAT_SET_FLAGS).union(Rights::FD_FILESTAT_GET).union(Rights::POLL_FD_READWRITE);
+
+/// Rights of standard output and standard error: as [`STDIN_RIGHTS`], writing instead of
+/// reading.
+pub const STDOUT_RIGHTS: Rights =
+    Rights::FD_WRITE.union(Rights::FD_FDSTAT_SET_FLAGS).union(Rights::FD_FILESTAT_GET).union(Rights::POLL_FD_READWRITE);
+
 /// Rights that make a file descriptor readable on the host.
 const READ_RIGHTS: Rights = Rights::FD_READ.union(Rights::FD_READDIR);
 /// Rights that need the host file opened for writing.

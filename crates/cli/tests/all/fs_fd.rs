@@ -521,3 +521,48 @@ fn many_descriptors_on_a_big_directory_do_not_grow_the_host() {
     let peak = hog(&sandbox, "sorted", 100, 5_000, &["--deterministic"]);
     assert!(peak < 100 * 1024, "the runner peaked at {peak} KiB with sorted listings");
 }
+
+/// The review's attack on the host's own log: with stdout a host file the host appends to
+/// (`lucent prog >> app.log`), the guest could truncate it, preallocate 100 MiB and set its
+/// times to 1970. The standard streams now carry only a stream's rights: each attempt is
+/// `notcapable` (76), and the guest's line is appended after the host's.
+#[test]
+fn the_hosts_stdout_file_is_not_the_guests_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, "host line\n").unwrap();
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "fd_filestat_set_size" (func $set_size (param i32 i64) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_filestat_set_times" (func $set_times (param i32 i64 i64 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_pwrite" (func $pwrite (param i32 i32 i32 i64 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "guest line\0a")
+        (func $expect (param $got i32) (param $id i32)
+            (if (i32.ne (local.get $got) (i32.const 76)) (then (call $exit (local.get $id)))))
+        (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 11))
+            (call $expect (call $set_size (i32.const 1) (i64.const 0)) (i32.const 1))
+            (call $expect (call $allocate (i32.const 1) (i64.const 0) (i64.const 104857600)) (i32.const 2))
+            ;; both times to 0 (1970)
+            (call $expect (call $set_times (i32.const 1) (i64.const 0) (i64.const 0) (i32.const 5)) (i32.const 3))
+            (call $expect (call $seek (i32.const 1) (i64.const 0) (i32.const 0) (i32.const 8)) (i32.const 4))
+            (call $expect (call $pwrite (i32.const 1) (i32.const 0) (i32.const 1) (i64.const 0) (i32.const 8)) (i32.const 5))
+            (call $expect (call $set_size (i32.const 2) (i64.const 0)) (i32.const 6))
+            (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+    let (_wat_dir, module) = crate::harness::wat_file(wat);
+    let stdout = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let stderr = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status =
+        crate::harness::lucent_command().arg("run").arg(&module).stdout(stdout).stderr(stderr).status().unwrap();
+    assert_eq!(status.code(), Some(0), "{}", std::fs::read_to_string(&log).unwrap());
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "host line\nguest line\n");
+    let meta = std::fs::metadata(&log).unwrap();
+    assert!(meta.modified().unwrap() > std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30));
+    use std::os::unix::fs::MetadataExt;
+    assert!(meta.blocks() * 512 < 1 << 20, "space was preallocated");
+}

@@ -57,9 +57,9 @@
     (local.set $fd (call $open (i32.const 32) (i32.const 1) (i32.const 2) (i64.const 0x6002) (i64.const 0x42) (i32.const 0) (i32.const 40)))
     (call $fdstat (local.get $fd) (i32.const 3) (i32.const 0) (i64.const 0x6000) (i64.const 0x42) (i32.const 41))
 
-    ;; stdin is a pipe under the test harness: filetype unknown (0), stream rights
-    ;; (fd_read|fd_seek|fd_fdstat_set_flags|fd_tell|fd_write|fd_filestat_get|poll_fd_readwrite)
-    (call $fdstat (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0x820006e) (i64.const 0) (i32.const 50))
+    ;; stdin is a pipe under the test harness: filetype unknown (0), the rights of standard
+    ;; input (fd_read|fd_fdstat_set_flags|fd_filestat_get|poll_fd_readwrite)
+    (call $fdstat (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0x820000a) (i64.const 0) (i32.const 50))
 
     ;; bad fd: badf (8), and nothing written
     (i64.store (i32.const 256) (i64.const 0x1111))
