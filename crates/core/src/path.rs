@@ -71,6 +71,9 @@ pub struct Target<'a> {
     pub name: &'a Component,
     /// The path ended in `/` (or `.`/`..`): the target must be a directory.
     pub must_be_dir: bool,
+    /// The path ended in `..` (`name` is then `.`, the directory it led to): some operations
+    /// answer differently than for `.` (`rmdir` says `notempty`, as Linux does).
+    pub dotdot: bool,
 }
 
 /// When the resolver follows a symlink in the last component.
@@ -84,13 +87,19 @@ pub enum Follow {
     Never,
 }
 
-/// Checks a guest path before resolution: length, emptiness, NUL bytes, absolute paths.
+/// Checks a guest path before resolution: length, number of components, emptiness, NUL
+/// bytes, absolute paths.
 ///
 /// # Errors
 ///
-/// `Nametoolong`, `Noent`, `Inval`, `Perm`.
+/// `Nametoolong` past [`MAX_PATH_LEN`] bytes or [`MAX_DEPTH`] components (`.` and empty ones
+/// aside: the one limit on depth, whichever way the path is then opened); `Noent`, `Inval`,
+/// `Perm`.
 pub fn check_path(path: &[u8]) -> Result<(), Errno> {
     if path.len() > MAX_PATH_LEN {
+        return Err(Errno::Nametoolong);
+    }
+    if path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").count() > MAX_DEPTH {
         return Err(Errno::Nametoolong);
     }
     if path.is_empty() {
@@ -157,19 +166,19 @@ pub fn resolve<R>(
             held.pop();
             if last {
                 let top = held.last().ok_or(Errno::Perm)?;
-                return op(Target { dir: top, name: &Component::dot(), must_be_dir: true });
+                return op(Target { dir: top, name: &Component::dot(), must_be_dir: true, dotdot: true });
             }
             continue;
         }
         if component == b"." {
             if last {
-                return op(Target { dir: &top, name: &Component::dot(), must_be_dir: true });
+                return op(Target { dir: &top, name: &Component::dot(), must_be_dir: true, dotdot: false });
             }
             continue;
         }
         let name = Component::new(&component)?;
         let error = if last {
-            match op(Target { dir: &top, name: &name, must_be_dir }) {
+            match op(Target { dir: &top, name: &name, must_be_dir, dotdot: false }) {
                 Ok(result) => return Ok(result),
                 Err(e) if follow == Follow::Always || (follow == Follow::TrailingSlash && must_be_dir) => e,
                 Err(e) => return Err(e),
@@ -404,9 +413,26 @@ mod tests {
         for _ in 0..(MAX_DEPTH + 2) {
             dir = dir.dir("d");
         }
-        let deepest_allowed = format!("dir root{}", "/d".repeat(MAX_DEPTH + 1));
-        assert_eq!(reach(&root, &"d/".repeat(MAX_DEPTH + 1), true).unwrap(), deepest_allowed);
-        assert_eq!(reach(&root, &"d/".repeat(MAX_DEPTH + 2), true), Err(Errno::Nametoolong));
+        let deepest_allowed = format!("dir root{}", "/d".repeat(MAX_DEPTH));
+        assert_eq!(reach(&root, &"d/".repeat(MAX_DEPTH), true).unwrap(), deepest_allowed);
+        assert_eq!(reach(&root, &"d/".repeat(MAX_DEPTH + 1), true), Err(Errno::Nametoolong));
+        // The limit counts components, `.` and empty ones aside, before any is resolved.
+        assert_eq!(check_path(format!("{}x", "./".repeat(300)).as_bytes()), Ok(()));
+        assert_eq!(check_path("a/..//".repeat(129).as_bytes()), Err(Errno::Nametoolong));
+        // Deeper through a symlink: the walk holds no more than it may.
+        let root = MemDir::new("root");
+        let mut dir = root.clone();
+        let mut at_200 = root.clone();
+        for depth in 1..=400 {
+            dir = dir.dir("d");
+            if depth == 200 {
+                at_200 = dir.clone();
+            }
+        }
+        at_200.link("down", &"d/".repeat(100));
+        let through = format!("{}down/{}", "d/".repeat(200), "d/".repeat(50));
+        assert!(check_path(through.as_bytes()).is_ok());
+        assert_eq!(reach(&root, &through, true), Err(Errno::Nametoolong));
     }
 
     #[test]

@@ -85,8 +85,8 @@ pub struct PathOpenPlan {
 /// * `DSYNC` needs `FD_DATASYNC` and `RSYNC`/`SYNC` need `FD_SYNC` in the directory's
 ///   inheriting rights;
 /// * the host opens for reading if a read right was granted, for writing if a write right was
-///   granted or the file is to be truncated — unless `DIRECTORY` says the target is a
-///   directory, which is never opened for writing.
+///   granted or the file is to be truncated; with `DIRECTORY` too, so that a directory asked
+///   for writing is `Isdir` (and a file `Notdir`), as Linux's `open(O_DIRECTORY | O_RDWR)`.
 ///
 /// # Errors
 ///
@@ -114,9 +114,7 @@ pub fn path_open(request: &PathOpenRequest, dir: &FdRights) -> Result<PathOpenPl
     let directory = request.oflags.contains(Oflags::DIRECTORY);
     let options = OpenOptions {
         read: granted.base.intersects(READ_RIGHTS),
-        // A directory cannot be opened for writing; with `DIRECTORY` the write rights simply do
-        // not apply (the spec lets them be dropped for the file type), so the open succeeds.
-        write: !directory && (granted.base.intersects(WRITE_RIGHTS) || truncate),
+        write: granted.base.intersects(WRITE_RIGHTS) || truncate,
         create: request.oflags.contains(Oflags::CREAT),
         exclusive: request.oflags.contains(Oflags::EXCL),
         truncate,
@@ -160,7 +158,8 @@ mod tests {
             (Oflags::CREAT | Oflags::TRUNC, Fdflags::APPEND, Rights::FD_WRITE,
                 Rights::PATH_OPEN | Rights::PATH_CREATE_FILE | Rights::PATH_FILESTAT_SET_SIZE, false, true),
             (Oflags::DIRECTORY, Fdflags::empty(), Rights::FD_READDIR, Rights::PATH_OPEN, true, false),
-            (Oflags::DIRECTORY, Fdflags::empty(), Rights::all(), Rights::PATH_OPEN, true, false),
+            (Oflags::DIRECTORY, Fdflags::empty(), Rights::all(), Rights::PATH_OPEN, true, true),
+            (Oflags::DIRECTORY, Fdflags::empty(), Rights::DIRECTORY, Rights::PATH_OPEN, true, false),
             (Oflags::empty(), Fdflags::DSYNC, Rights::FD_READ, Rights::PATH_OPEN, true, false),
         ];
         for &(oflags, fdflags, base, requires, read, write) in rows {

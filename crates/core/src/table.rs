@@ -141,17 +141,19 @@ impl FdTable {
         Ok(fd)
     }
 
-    /// Replaces the descriptor at `fd` (which must be open), for example with narrower rights.
+    /// Replaces the descriptor at `fd` with what `change` makes of it, in one step: no other
+    /// change to `fd` (a close, a renumbering onto it) can come between reading the old
+    /// descriptor and storing the new one.
     ///
     /// # Errors
     ///
-    /// `Badf` if `fd` is not open.
-    pub fn replace(&self, fd: Fd, descriptor: Descriptor) -> Result<(), Errno> {
+    /// `Badf` if `fd` is not open; whatever `change` returns (then nothing changes).
+    pub fn update(&self, fd: Fd, change: impl FnOnce(&Descriptor) -> Result<Descriptor, Errno>) -> Result<(), Errno> {
         let mut slots = self.slots.write().unwrap_or_else(PoisonError::into_inner);
         let index = usize::try_from(fd).map_err(|_| Errno::Badf)?;
         match slots.entries.get_mut(index) {
-            Some(slot @ Some(_)) => {
-                *slot = Some(Arc::new(descriptor));
+            Some(Some(slot)) => {
+                *slot = Arc::new(change(slot)?);
                 Ok(())
             }
             _ => Err(Errno::Badf),

@@ -1,7 +1,10 @@
 // Arguments, environment and standard streams through wasi-libc.
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int main(int argc, char **argv) {
     printf("argc=%d\n", argc);
@@ -16,5 +19,9 @@ int main(int argc, char **argv) {
         printf("stdin: %s", line);
     }
     printf("lines=%d\n", lines);
+    // Standard output is no socket, whatever rights it has.
+    errno = 0;
+    int shut = shutdown(STDOUT_FILENO, SHUT_RD);
+    printf("shutdown(stdout)=%d %s\n", shut, errno == ENOTSOCK ? "ENOTSOCK" : strerror(errno));
     return argc > 1 && strcmp(argv[1], "fail") == 0 ? 3 : 0;
 }

@@ -555,3 +555,13 @@ fn escape_through_guest_symlinks() {
     // The decoy was written inside the sandbox, through the link moved into `sub`.
     assert_eq!(sandbox.read("outside.txt"), "decoy, rewritten");
 }
+
+/// One limit on depth for every path operation: 256 components open and stat, 257 are
+/// `nametoolong` for both (the review found `path_open` opening what `path_filestat_get`
+/// refused).
+#[test]
+fn path_depth_has_one_limit() {
+    let sandbox = Sandbox::new();
+    run_ok(&sandbox, guests::PATH_DEPTH, &[]);
+    assert!(sandbox.path(&vec!["d"; 257].join("/")).is_dir());
+}

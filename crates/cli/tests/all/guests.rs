@@ -184,7 +184,10 @@ fn c_stdio() {
     let sandbox = Sandbox::new();
     let out = sandbox.lucent().opts(["--env", "GREETING=bonjour"]).stdin("a\nb\n").run(guests::C_STDIO, &["x", "y z"]);
     out.expect_success();
-    assert_eq!(out.stdout, "argc=3\nargv[1]=x\nargv[2]=y z\nGREETING=bonjour\nstdin: a\nstdin: b\nlines=2\n");
+    assert_eq!(
+        out.stdout,
+        "argc=3\nargv[1]=x\nargv[2]=y z\nGREETING=bonjour\nstdin: a\nstdin: b\nlines=2\nshutdown(stdout)=-1 ENOTSOCK\n"
+    );
     assert_eq!(out.stderr, "to stderr\n");
     let out = sandbox.lucent().run(guests::C_STDIO, &["fail"]);
     out.expect_code(3);

@@ -486,11 +486,13 @@ pub fn fd_sync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> Result
     }
 }
 
-/// `fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting)`: narrows the rights.
+/// `fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting)`: narrows the rights. The
+/// check and the change are one step on the table, so a concurrent close and reopen of the
+/// same number never receives the old object's rights.
 ///
 /// # Errors
 ///
-/// `Badf`; `Notcapable` if either set would grow.
+/// `Badf`; `Inval` for bits that are no right; `Notcapable` if either set would grow.
 pub fn fd_fdstat_set_rights(
     ctx: &mut WasiCtx,
     _mem: &mut GuestMemory<'_>,
@@ -498,13 +500,16 @@ pub fn fd_fdstat_set_rights(
     base: u64,
     inheriting: u64,
 ) -> Result {
-    let desc = ctx.table.get(fd)?;
-    let wanted = FdRights::new(Rights::from_guest(base), Rights::from_guest(inheriting));
-    if !desc.rights.base.contains(wanted.base) || !desc.rights.inheriting.contains(wanted.inheriting) {
-        return Err(Errno::Notcapable);
-    }
-    let narrowed = Descriptor { object: desc.object.clone(), rights: wanted, preopen: desc.preopen.clone() };
-    ctx.table.replace(fd, narrowed)
+    let (Some(base), Some(inheriting)) = (Rights::from_bits(base), Rights::from_bits(inheriting)) else {
+        return Err(Errno::Inval);
+    };
+    let wanted = FdRights::new(base, inheriting);
+    ctx.table.update(fd, |desc| {
+        if !desc.rights.base.contains(wanted.base) || !desc.rights.inheriting.contains(wanted.inheriting) {
+            return Err(Errno::Notcapable);
+        }
+        Ok(Descriptor { object: desc.object.clone(), rights: wanted, preopen: desc.preopen.clone() })
+    })
 }
 
 /// An offset for `pread`/`pwrite`, which the host takes as a signed 64-bit value.

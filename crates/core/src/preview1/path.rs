@@ -121,6 +121,8 @@ struct Located {
     dir: std::sync::Arc<dyn crate::fs::WasiDir>,
     name: crate::path::Component,
     must_be_dir: bool,
+    /// The path ended in `..`.
+    dotdot: bool,
 }
 
 impl Located {
@@ -163,7 +165,12 @@ fn locate(
             // A `Loop` makes the resolver read the link and go on with its target.
             return Err(Errno::Loop);
         }
-        Ok(Located { dir: target.dir.clone(), name: target.name.clone(), must_be_dir: target.must_be_dir })
+        Ok(Located {
+            dir: target.dir.clone(),
+            name: target.name.clone(),
+            must_be_dir: target.must_be_dir,
+            dotdot: target.dotdot,
+        })
     })
 }
 
@@ -270,8 +277,8 @@ pub fn path_create_directory(
 ///
 /// # Errors
 ///
-/// `Notcapable` without `PATH_REMOVE_DIRECTORY`; `Notempty`; `Notdir` (also for a symlink);
-/// `Inval` for `.`; the resolver's errors.
+/// `Notcapable` without `PATH_REMOVE_DIRECTORY`; `Notempty` (also for a path ending in `..`,
+/// as Linux says); `Notdir` (also for a symlink); `Inval` for `.`; the resolver's errors.
 pub fn path_remove_directory(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -280,6 +287,9 @@ pub fn path_remove_directory(
     path_len: u32,
 ) -> Result {
     let at = locate(ctx, mem, fd, Rights::PATH_REMOVE_DIRECTORY, path, path_len, Last::Itself)?;
+    if at.dotdot {
+        return Err(Errno::Notempty);
+    }
     if at.name.is_dot() {
         return Err(Errno::Inval);
     }

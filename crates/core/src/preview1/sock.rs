@@ -5,13 +5,27 @@ use super::fd::{blocking, write_all};
 use super::{Result, guest_size, narrow, put};
 use crate::WasiCtx;
 use crate::env::Interest;
+use crate::fs::WasiFile;
 use crate::rights::FdRights;
 use crate::table::{Descriptor, Object};
-use lucent_abi::{Errno, Fdflags, GuestMemory, GuestPtr, Riflags, Rights, Sdflags};
+use lucent_abi::{Errno, Fdflags, Filetype, GuestMemory, GuestPtr, Riflags, Rights, Sdflags};
 use std::io::IoSliceMut;
+use std::sync::Arc;
 
 /// Rights of an accepted connection.
 pub const CONNECTION_RIGHTS: Rights = Rights::SOCKET.difference(Rights::SOCK_ACCEPT);
+
+/// The socket behind `desc`, which must hold `rights`: `Notsock` first for anything that is
+/// not a socket (as `shutdown(2)` on a file or a pipe says, whatever the descriptor may do),
+/// then `Notcapable` for a missing right.
+fn socket(desc: &Descriptor, rights: Rights) -> Result<&Arc<dyn WasiFile>> {
+    let file = match &desc.object {
+        Object::File(file) if matches!(file.filetype(), Ok(Filetype::SocketStream | Filetype::SocketDgram)) => file,
+        _ => return Err(Errno::Notsock),
+    };
+    desc.require(rights)?;
+    Ok(file)
+}
 
 /// `sock_accept(fd, flags) -> fd`: accepts a connection. `flags` are the new descriptor's
 /// flags (only `NONBLOCK`), as with `accept4`: they do not make this call non-blocking.
@@ -27,7 +41,7 @@ pub fn sock_accept(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags:
         return Err(Errno::Inval);
     }
     let desc = ctx.table.get(fd)?;
-    let listener = desc.require(Rights::SOCK_ACCEPT)?.file()?;
+    let listener = socket(&desc, Rights::SOCK_ACCEPT)?;
     mem.check(GuestPtr::<u32>::new(out))?;
     let listener = listener.as_ref();
     let socket = blocking(ctx, listener, Interest::Read, || listener.sock_accept(flags.contains(Fdflags::NONBLOCK)))?;
@@ -56,7 +70,7 @@ pub fn sock_recv(
 ) -> Result {
     let flags = Riflags::from_guest(narrow(ri_flags)?)?;
     let desc = ctx.table.get(fd)?;
-    let socket = desc.require(Rights::FD_READ)?.file()?;
+    let socket = socket(&desc, Rights::FD_READ)?;
     mem.check(GuestPtr::<u32>::new(ro_datalen))?;
     mem.check(GuestPtr::<u16>::new(ro_flags))?;
     let regions = super::fd::iovecs(mem, ri_data, ri_data_len)?;
@@ -108,7 +122,7 @@ pub fn sock_send(
     so_datalen: u32,
 ) -> Result {
     let desc = ctx.table.get(fd)?;
-    let socket = desc.require(Rights::FD_WRITE)?.file()?;
+    let socket = socket(&desc, Rights::FD_WRITE)?;
     mem.check(GuestPtr::<u32>::new(so_datalen))?;
     let regions = super::fd::iovecs(mem, si_data, si_data_len)?;
     let socket = socket.as_ref();
@@ -128,5 +142,5 @@ pub fn sock_shutdown(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, how
         return Err(Errno::Inval);
     }
     let desc = ctx.table.get(fd)?;
-    desc.require(Rights::SOCK_SHUTDOWN)?.file()?.sock_shutdown(how)
+    socket(&desc, Rights::SOCK_SHUTDOWN)?.sock_shutdown(how)
 }

@@ -70,7 +70,7 @@ fn main() {
 
     // Made through a descriptor for `sub`: `..` leaves that descriptor's tree, though the same
     // link is inside when reached from the preopen.
-    let sub = open(P, FOLLOW, "sub", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let sub = open(P, FOLLOW, "sub", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     check_eq!(symlink("../victim.txt", sub, "to_parent"), SUCCESS);
     following_refused(sub, "to_parent", PERM);
     check_eq!(read_file(P, FOLLOW, "sub/to_parent"), Ok("victim".into()));

@@ -96,7 +96,7 @@ fn main() {
     }
 
     // From a descriptor opened beneath the preopen, its own directory is the limit.
-    let sub = open(P, FOLLOW, "sub", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let sub = open(P, FOLLOW, "sub", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     for path in ["..", "../victim.txt", "../ESCAPED", "up/.", "up/victim.txt", "deeper/../..", "up2/ESCAPED"] {
         everything_refused(sub, path, PERM);
     }

@@ -62,7 +62,7 @@ fn main() {
     check_eq!(filetype_of(P, 0, "sub/up/sub/up/."), Ok(DIRECTORY));
     check_eq!(filetype_of(P, FOLLOW, "loop_x"), Err(LOOP));
     // From `sub` opened as a descriptor, `up` leaves it.
-    let sub = open(P, FOLLOW, "sub", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let sub = open(P, FOLLOW, "sub", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     following_refused(sub, "up", PERM);
     following_refused(sub, "chain_c", PERM);
 

@@ -167,7 +167,7 @@ fn tell_cases() {
     check_eq!(tell(no_tell), Err(errno::NOTCAPABLE));
     // Directories have no FD_TELL.
     check_eq!(tell(PREOPEN), Err(errno::NOTCAPABLE));
-    let dir = open(PREOPEN, FOLLOW, ".", test_programs::oflags::DIRECTORY, rights::ALL, 0, 0).unwrap();
+    let dir = open(PREOPEN, FOLLOW, ".", test_programs::oflags::DIRECTORY, rights::DIR, 0, 0).unwrap();
     check_eq!(tell(dir), Err(errno::NOTCAPABLE));
     // Bad descriptors.
     check_eq!(tell(99), Err(errno::BADF));

@@ -83,7 +83,7 @@ fn onto_open_file() {
 /// Onto the preopen: the preopen is replaced (no longer a preopen), the file works under its
 /// number, and the old number is reused by the next open.
 fn onto_preopen() {
-    let dir = open(PREOPEN, FOLLOW, ".", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let dir = open(PREOPEN, FOLLOW, ".", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     let file = open_file(PREOPEN, "a.txt");
     check_eq!(renumber(file, PREOPEN), errno::SUCCESS);
     check_eq!(prestat(PREOPEN), errno::BADF);

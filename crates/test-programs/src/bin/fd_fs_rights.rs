@@ -73,11 +73,23 @@ fn narrow() {
     // Bad descriptors.
     check_eq!(set_rights(99, 0, 0), errno::BADF);
     check_eq!(set_rights(fd, 0, 0), errno::BADF);
+
+    // Bits that are no right are `inval`, not silently dropped (which would narrow to
+    // nothing), and change nothing.
+    let fd = open(PREOPEN, FOLLOW, "file.txt", 0, R | S, 0, 0).unwrap();
+    check_eq!(set_rights(fd, R | (1 << 40), 0), errno::INVAL);
+    check_eq!(set_rights(fd, R, 1 << 63), errno::INVAL);
+    check_eq!(rights_of(fd), (R | S, 0));
 }
 
 /// Narrowing a directory's inheriting rights limits what is opened through it.
 fn inheriting() {
-    let dir = open(PREOPEN, FOLLOW, ".", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    // Asking for write rights on a directory is `isdir`, as Linux's `open(O_DIRECTORY|O_RDWR)`
+    // (and on a file with `DIRECTORY`, `notdir`).
+    check_eq!(open(PREOPEN, FOLLOW, ".", oflags::DIRECTORY, rights::ALL, rights::ALL, 0), Err(errno::ISDIR));
+    check_eq!(open(PREOPEN, FOLLOW, ".", oflags::DIRECTORY, R | W, 0, 0), Err(errno::ISDIR));
+    check_eq!(open(PREOPEN, FOLLOW, "file.txt", oflags::DIRECTORY, R | W, 0, 0), Err(errno::NOTDIR));
+    let dir = open(PREOPEN, FOLLOW, ".", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     let (base, inh) = rights_of(dir);
     check_eq!(inh & (R | W), R | W);
     check_eq!(set_rights(dir, base, R | S), errno::SUCCESS);

@@ -67,7 +67,7 @@ fn datasync_cases() {
     let no_right = open(PREOPEN, FOLLOW, "file.txt", 0, rights::FD_WRITE | rights::FD_SYNC, 0, 0).unwrap();
     check_eq!(datasync(no_right), errno::NOTCAPABLE);
     check_eq!(datasync(PREOPEN), errno::NOTCAPABLE);
-    let dir = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::ALL, 0, 0).unwrap();
+    let dir = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::DIR, 0, 0).unwrap();
     check_eq!(datasync(dir), errno::NOTCAPABLE);
     close(fd);
     check_eq!(datasync(fd), errno::BADF);

@@ -8,7 +8,7 @@
 
 use test_programs::errno::*;
 use test_programs::path_fs::filetype::{DIRECTORY as DIR_TYPE, REGULAR_FILE};
-use test_programs::path_fs::rights::{ALL, FD_DATASYNC, FD_READ, FD_SEEK, FD_SYNC, FD_TELL, FD_WRITE};
+use test_programs::path_fs::rights::{ALL, DIR, FD_DATASYNC, FD_READ, FD_SEEK, FD_SYNC, FD_TELL, FD_WRITE};
 use test_programs::path_fs::{RSYNC, read_file, rights};
 use test_programs::{
     FOLLOW, PREOPEN as P, check_eq, close, fd_filestat, fdflags, fdstat, oflags::*, open, read, seek, write,
@@ -78,7 +78,7 @@ fn main() {
     close(fd);
 
     // DIRECTORY: directories only.
-    let fd = open(P, FOLLOW, "dir", DIRECTORY, ALL, ALL, 0).unwrap();
+    let fd = open(P, FOLLOW, "dir", DIRECTORY, DIR, ALL, 0).unwrap();
     let (filetype, _, base, _) = fdstat(fd).unwrap();
     check_eq!((filetype, base & (FD_READ | FD_WRITE)), (DIR_TYPE, 0));
     close(fd);
@@ -93,15 +93,15 @@ fn main() {
     check_eq!(open(P, FOLLOW, "dir", 0, RW, 0, 0), Err(ISDIR));
 
     // Rights each oflag needs on the directory.
-    let no_create = open(P, FOLLOW, ".", DIRECTORY, ALL & !rights::PATH_CREATE_FILE, ALL, 0).unwrap();
+    let no_create = open(P, FOLLOW, ".", DIRECTORY, DIR & !rights::PATH_CREATE_FILE, ALL, 0).unwrap();
     check_eq!(open(no_create, FOLLOW, "refused.txt", CREAT, RW, 0, 0), Err(NOTCAPABLE));
     check_eq!(open(no_create, FOLLOW, "data.txt", CREAT, R, 0, 0), Err(NOTCAPABLE));
     check_eq!(open(no_create, FOLLOW, "trunc2.txt", TRUNC, RW, 0, 0).map(close), Ok(0));
-    let no_trunc = open(P, FOLLOW, ".", DIRECTORY, ALL & !rights::PATH_FILESTAT_SET_SIZE, ALL, 0).unwrap();
+    let no_trunc = open(P, FOLLOW, ".", DIRECTORY, DIR & !rights::PATH_FILESTAT_SET_SIZE, ALL, 0).unwrap();
     check_eq!(open(no_trunc, FOLLOW, "data.txt", TRUNC, RW, 0, 0), Err(NOTCAPABLE));
     check_eq!(open(no_trunc, FOLLOW, "refused.txt", CREAT | TRUNC, RW, 0, 0), Err(NOTCAPABLE));
     check_eq!(open(no_trunc, FOLLOW, "created_no_trunc.txt", CREAT, RW, 0, 0).map(close), Ok(0));
-    let no_open = open(P, FOLLOW, ".", DIRECTORY, ALL & !rights::PATH_OPEN, ALL, 0).unwrap();
+    let no_open = open(P, FOLLOW, ".", DIRECTORY, DIR & !rights::PATH_OPEN, ALL, 0).unwrap();
     check_eq!(open(no_open, FOLLOW, "data.txt", 0, R, 0, 0), Err(NOTCAPABLE));
 
     // APPEND: every write goes to the end, wherever the offset was.
@@ -147,13 +147,13 @@ fn main() {
     close(fd);
     // The synchronous flags need the matching rights in the directory's inheriting rights;
     // APPEND and NONBLOCK need nothing.
-    let plain = open(P, FOLLOW, ".", DIRECTORY, ALL, RW, 0).unwrap();
+    let plain = open(P, FOLLOW, ".", DIRECTORY, DIR, RW, 0).unwrap();
     check_eq!(open(plain, FOLLOW, "data.txt", 0, R, 0, DSYNC), Err(NOTCAPABLE));
     check_eq!(open(plain, FOLLOW, "data.txt", 0, R, 0, SYNC), Err(NOTCAPABLE));
     check_eq!(open(plain, FOLLOW, "data.txt", 0, R, 0, RSYNC), Err(NOTCAPABLE));
     check_eq!(open(plain, FOLLOW, "refused_sync.txt", CREAT, RW, 0, SYNC), Err(NOTCAPABLE));
     check_eq!(open(plain, FOLLOW, "data.txt", 0, RW, 0, APPEND | NONBLOCK).map(close), Ok(0));
-    let dsync_only = open(P, FOLLOW, ".", DIRECTORY, ALL, R | FD_DATASYNC, 0).unwrap();
+    let dsync_only = open(P, FOLLOW, ".", DIRECTORY, DIR, R | FD_DATASYNC, 0).unwrap();
     check_eq!(open(dsync_only, FOLLOW, "data.txt", 0, R, 0, DSYNC).map(close), Ok(0));
     check_eq!(open(dsync_only, FOLLOW, "data.txt", 0, R, 0, RSYNC), Err(NOTCAPABLE));
 

@@ -7,7 +7,7 @@
 
 use test_programs::errno::*;
 use test_programs::path_fs::filetype::{DIRECTORY as DIR_TYPE, SYMBOLIC_LINK};
-use test_programs::path_fs::rights::{ALL, FD_READ, FD_SEEK, FD_WRITE, MUTATING};
+use test_programs::path_fs::rights::{ALL, DIR, FD_READ, FD_SEEK, FD_WRITE, MUTATING};
 use test_programs::path_fs::{
     RSYNC, filetype_of, fst, link, mkdir, read_file, readlink, rename, rmdir, set_times, unlink,
 };
@@ -103,11 +103,11 @@ fn main() {
 
     // The mount itself and directories opened beneath it, even asking for every right.
     dir_is_read_only(RO, "data.txt", "empty");
-    let sub = open(RO, FOLLOW, "sub", DIRECTORY, ALL, ALL, 0).unwrap();
+    let sub = open(RO, FOLLOW, "sub", DIRECTORY, DIR, ALL, 0).unwrap();
     dir_is_read_only(sub, "inner.txt", "../empty");
-    let dot = open(RO, FOLLOW, ".", DIRECTORY, ALL, ALL, 0).unwrap();
+    let dot = open(RO, FOLLOW, ".", DIRECTORY, DIR, ALL, 0).unwrap();
     dir_is_read_only(dot, "data.txt", "empty");
-    let via_sub = open(sub, FOLLOW, "..", DIRECTORY, ALL, ALL, 0);
+    let via_sub = open(sub, FOLLOW, "..", DIRECTORY, DIR, ALL, 0);
     check_eq!(via_sub, Err(PERM));
 
     // Files opened from it, with every right or with write rights only, cannot be changed.

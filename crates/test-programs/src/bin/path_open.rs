@@ -88,7 +88,7 @@ fn main() {
     check_eq!(open(PREOPEN, FOLLOW, "file.txt", oflags::DIRECTORY, R, 0, 0), Err(errno::NOTDIR));
     check_eq!(open(PREOPEN, FOLLOW, "sub", 0, RW, 0, 0), Err(errno::ISDIR));
     // With DIRECTORY, write rights just do not apply to the directory.
-    let all = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let all = open(PREOPEN, FOLLOW, "sub", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     let (ft, _, base, _) = fdstat(all).unwrap();
     check_eq!((ft, base & rights::FD_WRITE), (3, 0));
     check_eq!(base & rights::PATH_OPEN, rights::PATH_OPEN);

@@ -163,7 +163,7 @@ fn directories() {
         poll_at_once(&[Subscription::write(2, PREOPEN)]),
         vec![failed(2, eventtype::FD_WRITE, errno::NOTCAPABLE)]
     );
-    let sub = open(PREOPEN, 0, "sub", oflags::DIRECTORY, rights::ALL, rights::ALL, 0).unwrap();
+    let sub = open(PREOPEN, 0, "sub", oflags::DIRECTORY, rights::DIR, rights::ALL, 0).unwrap();
     let events = poll_at_once(&[Subscription::read(3, sub)]);
     check_eq!(events, vec![failed(3, eventtype::FD_READ, errno::NOTCAPABLE)]);
     close(sub);
