@@ -295,7 +295,7 @@ int_guest_type!(u8 = 1, u16 = 2, u32 = 4, u64 = 8, i64 = 8);
 /// Little-endian field access inside a record's bytes, for [`GuestType`] impls.
 ///
 /// Reads out of range yield zero and writes out of range are dropped; record impls only use
-/// offsets below their `SIZE`, which the layout tests check against the witx files.
+/// offsets below their `SIZE`, which the layout tests check against the specification.
 pub mod field {
     /// Reads the little-endian value at `offset`.
     pub fn get<T: super::GuestType>(bytes: &[u8], offset: u32) -> Result<T, crate::Errno> {

@@ -1,7 +1,8 @@
 //! Records of `wasi_snapshot_preview1` with their guest layout.
 //!
-//! Every record lists its fields' offsets in [`Layout`]; the layout tests compare those with
-//! the offsets the `witx` crate computes from the specification, and the encoders use the same
+//! Every record lists its fields' offsets in [`Layout`]; a test (`lucent-wasmtime`'s
+//! `tests/spec.rs`) compares those with the offsets of the `wasi` crate's bindings, generated
+//! from the specification and measured by a wasm32 guest, and the encoders use the same
 //! constants, so a wrong offset cannot hide.
 
 use crate::memory::field::{get, put};
