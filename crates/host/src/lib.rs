@@ -1,6 +1,6 @@
-//! Lucent's host backend: host directories and files (through `rustix`), the host's clocks and
-//! randomness, and the mapping of host errors to WASI errnos. It is the only Lucent crate that
-//! touches the operating system.
+//! Lucent's host backend: host directories and files (through `rustix`), the host's clocks,
+//! randomness and scheduler, the directories withheld from every guest, and the mapping of host
+//! errors to WASI errnos. Everything a guest does to the operating system goes through it.
 //!
 //! ```no_run
 //! use lucent_host::{HostDir, host_builder};

@@ -18,8 +18,13 @@ use std::mem::MaybeUninit;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Bytes of directory entries read from the kernel at a time.
+/// Most bytes of directory entries read from the kernel at a time.
 pub const BUFFER_BYTES: usize = 16 << 10;
+
+/// Bytes read first: a call usually fills a guest buffer of 4 KiB (what wasi-libc and Rust's
+/// std pass), and a kernel record is no larger than the guest's, so reading more first would
+/// read entries the guest must ask for again. Later reads double, up to [`BUFFER_BYTES`].
+const FIRST_READ_BYTES: usize = 4 << 10;
 
 /// What sorted snapshots beneath one preopen may hold at once, in bytes.
 pub const SORTED_BUDGET_BYTES: usize = 16 << 20;
@@ -65,16 +70,28 @@ pub(crate) fn stream(
         Err(e) => return Err(e),
     }
     let mut buf = vec![MaybeUninit::<u8>::uninit(); BUFFER_BYTES];
-    let mut entries = RawDir::new(dir, &mut buf);
-    while let Some(raw) = entries.next() {
-        let raw = raw.map_err(from_host)?;
-        let next = raw.next_entry_cookie();
-        let entry = entry(dir.as_fd(), raw.file_name(), raw.ino(), raw.file_type(), root);
-        if !each(&entry, next) {
-            break;
+    let mut size = FIRST_READ_BYTES;
+    loop {
+        // A reader over `size` bytes; it reads again when they run out, until the next size.
+        let mut entries = RawDir::new(dir, buf.get_mut(..size).unwrap_or_default());
+        let mut read_any = false;
+        while let Some(raw) = entries.next() {
+            let raw = raw.map_err(from_host)?;
+            read_any = true;
+            let next = raw.next_entry_cookie();
+            let entry = entry(dir.as_fd(), raw.file_name(), raw.ino(), raw.file_type(), root);
+            if !each(&entry, next) {
+                return Ok(());
+            }
+            if entries.is_buffer_empty() && size < BUFFER_BYTES {
+                break;
+            }
         }
+        if !read_any {
+            return Ok(());
+        }
+        size = size.saturating_mul(2).min(BUFFER_BYTES);
     }
-    Ok(())
 }
 
 /// Every entry of `dir`, sorted by name.
