@@ -77,7 +77,8 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
 
 /// What no guest may enter: Lucent's compile caches, whose artifacts become native code in
 /// this process. The one this run uses (`cache`), the one `--cache-dir` names, and the
-/// default one that later runs may use, where they exist.
+/// default one that later runs may use. Each is made (empty, 0700) if it is missing, even with
+/// `--no-cache`: a cache a later run made while this guest runs would not be withheld from it.
 fn withheld(args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
     let mut withheld = Withheld::new();
     let dirs = cache
@@ -86,9 +87,12 @@ fn withheld(args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<W
         .chain(args.cache_dir.clone())
         .chain(ModuleCache::default_dir());
     for dir in dirs {
+        use std::os::unix::fs::DirBuilderExt;
+        let _ = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir);
         match withheld.withhold(&dir, "Lucent's compile cache") {
             Ok(()) => {}
-            // Nothing there yet, or nothing this user (and so its guests) can reach.
+            // Nothing there, and this user (and so its guests) could not make it; or nothing
+            // this user can reach.
             Err(e)
                 if matches!(
                     e.kind(),

@@ -136,6 +136,10 @@ impl WasiSched for VirtualSched {
         }
     }
 
+    fn pause(&self, ns: u64, stop: &Stop) -> Result<(), Errno> {
+        self.inner.pause(ns, stop)
+    }
+
     fn yield_now(&self) {}
 }
 

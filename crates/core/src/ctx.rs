@@ -70,13 +70,13 @@ impl WasiCtx {
         }
     }
 
-    /// Sleeps for `ns` nanoseconds on the context's scheduler.
+    /// Waits `ns` nanoseconds of real time for the world outside ([`WasiSched::pause`]).
     ///
     /// # Errors
     ///
     /// `Canceled` when the instance is stopped; the scheduler's errors.
-    pub(crate) fn sleep(&self, ns: u64) -> Result<(), lucent_abi::Errno> {
-        self.sched.poll(&[], Some(ns), &self.stop).map(drop)
+    pub(crate) fn pause(&self, ns: u64) -> Result<(), lucent_abi::Errno> {
+        self.sched.pause(ns, &self.stop)
     }
 
     /// Marks the start of guest execution on the calling thread: the guest's CPU-time clocks

@@ -102,6 +102,17 @@ pub trait WasiSched: Send + Sync + Debug {
     fn poll(&self, fds: &[(&dyn WasiFile, Interest)], timeout: Option<u64>, stop: &Stop)
     -> Result<Vec<FdState>, Errno>;
 
+    /// Sleeps `ns` of real time, waiting for something outside the instance (another process
+    /// opening the other end of a FIFO): a virtual scheduler, whose sleeps take no time, must
+    /// still wait for real here, or the retry would spin.
+    ///
+    /// # Errors
+    ///
+    /// As [`WasiSched::poll`].
+    fn pause(&self, ns: u64, stop: &Stop) -> Result<(), Errno> {
+        self.poll(&[], Some(ns), stop).map(drop)
+    }
+
     /// Lets other threads run (`sched_yield`).
     fn yield_now(&self) {}
 }

@@ -42,9 +42,13 @@ pub const STDIN_RIGHTS: Rights =
     Rights::FD_READ.union(Rights::FD_FDSTAT_SET_FLAGS).union(Rights::FD_FILESTAT_GET).union(Rights::POLL_FD_READWRITE);
 
 /// Rights of standard output and standard error: as [`STDIN_RIGHTS`], writing instead of
-/// reading.
-pub const STDOUT_RIGHTS: Rights =
-    Rights::FD_WRITE.union(Rights::FD_FDSTAT_SET_FLAGS).union(Rights::FD_FILESTAT_GET).union(Rights::POLL_FD_READWRITE);
+/// reading, and syncing what was written (`fsync(1)`).
+pub const STDOUT_RIGHTS: Rights = Rights::FD_WRITE
+    .union(Rights::FD_SYNC)
+    .union(Rights::FD_DATASYNC)
+    .union(Rights::FD_FDSTAT_SET_FLAGS)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::POLL_FD_READWRITE);
 
 /// Rights that make a file descriptor readable on the host.
 const READ_RIGHTS: Rights = Rights::FD_READ.union(Rights::FD_READDIR);

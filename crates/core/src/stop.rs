@@ -41,6 +41,9 @@ impl Stop {
     /// Asks the instance to stop: waits in hostcalls end, and hostcalls fail from now on.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
+        // Pairs with the fence in `wakeup`: either this sees the wakeup, or the waiter sees
+        // the flag.
+        std::sync::atomic::fence(Ordering::SeqCst);
         if let Some(wakeup) = self.wakeup.get() {
             wakeup.wake();
         }
@@ -65,7 +68,9 @@ impl Stop {
     /// [`Stop::check`] *after* getting it and before waiting: a stop that came before the
     /// wakeup existed did not wake it.
     pub fn wakeup(&self, make: impl FnOnce() -> Arc<dyn Wakeup>) -> &Arc<dyn Wakeup> {
-        self.wakeup.get_or_init(make)
+        let wakeup = self.wakeup.get_or_init(make);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        wakeup
     }
 }
 

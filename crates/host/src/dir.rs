@@ -85,9 +85,11 @@ pub struct HostDir {
     /// Directories no guest may enter ([`HostDir::withholding`]), shared by everything
     /// opened beneath the preopen.
     withheld: Option<Arc<Withheld>>,
-    /// Whether `openat2` may open paths beneath this directory in one step: not when a
-    /// withheld directory lies beneath it, which the kernel's walk would not stop at.
-    fast_path: bool,
+    /// Whether this directory is pinned ([`Withheld`]), or not known not to be: a withheld
+    /// directory may lie beneath it, and only a pinned directory holds pinned entries. Then
+    /// `openat2`'s one-step walk is not used (the kernel would not stop at a withheld
+    /// directory), and renames and removals look at what they touch.
+    pinned: bool,
 }
 
 impl HostDir {
@@ -117,7 +119,7 @@ impl HostDir {
             children: None,
             root: None,
             withheld: None,
-            fast_path: true,
+            pinned: false,
         }
     }
 
@@ -138,10 +140,20 @@ impl HostDir {
             ));
         }
         let st = rustix::fs::fstat(&self.fd)?;
-        self.fast_path = !withheld.pins(st.st_dev, st.st_ino);
+        self.pinned = withheld.pins(st.st_dev, st.st_ino);
         self.withheld = Some(withheld);
         self.forget_children();
         Ok(self)
+    }
+
+    /// `Acces` if the entry `name` is pinned ([`Withheld`]): it may not be renamed, removed or
+    /// replaced.
+    fn refuse_pinned(&self, name: &Component) -> Result<(), Errno> {
+        let Some(withheld) = self.withheld.as_ref().filter(|_| self.pinned) else { return Ok(()) };
+        match rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if withheld.pins(st.st_dev, st.st_ino) => Err(Errno::Acces),
+            _ => Ok(()),
+        }
     }
 
     /// `Acces` if the directory just opened (`st`) is withheld.
@@ -261,16 +273,16 @@ impl HostDir {
     /// A directory opened beneath this one (`st`: its `stat`, where one was made), listing
     /// and withholding as this one does.
     fn child(&self, fd: OwnedFd, st: Option<&Stat>) -> HostDir {
-        let fast_path = match (&self.withheld, st) {
-            (None, _) => true,
-            (Some(withheld), Some(st)) => !withheld.pins(st.st_dev, st.st_ino),
-            (Some(_), None) => false,
+        let pinned = match (&self.withheld, st) {
+            (None, _) => false,
+            (Some(withheld), Some(st)) => withheld.pins(st.st_dev, st.st_ino),
+            (Some(_), None) => true,
         };
         HostDir {
             quota: self.quota.clone(),
             root: self.root,
             withheld: self.withheld.clone(),
-            fast_path,
+            pinned,
             sorted: self.sorted.clone(),
             ..HostDir::from_fd(fd)
         }
@@ -349,44 +361,53 @@ impl WasiDir for HostDir {
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
         let mut flags = open_flags(options) | OFlags::NOFOLLOW;
+        // With a quota, a new name costs quota: create it exclusively, charged first; what was
+        // already there is then opened as without `CREAT`, as `O_CREAT` would have.
+        let mut existed = false;
         if let (Some(_), true, false) = (&self.quota, options.create, name.is_dot()) {
-            // A new name costs quota: create it exclusively, charged first, and open what
-            // was already there only when that fails because it was.
             let mode = Mode::from_raw_mode(NEW_FILE_MODE);
             let created = self.charging(
                 |quota| quota.entry(name.as_bytes().len()),
                 || retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags | OFlags::EXCL, mode)),
             );
-            match created {
+            existed = match created {
                 Ok(fd) => return self.opened(fd, options),
-                // There already (or no room for a new name: then only if it is there).
-                Err(Errno::Exist | Errno::Dquot) if !options.exclusive => {
-                    flags.remove(OFlags::CREATE);
-                    let opened = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()));
-                    return match (opened, created) {
-                        (Ok(fd), _) => self.opened(fd, options),
-                        (Err(Errno::Noent), Err(Errno::Dquot)) => Err(Errno::Dquot),
-                        (Err(e), _) => Err(e),
-                    };
+                Err(Errno::Exist) => true,
+                // No room for a new name: fine only if the name is there already.
+                Err(Errno::Dquot) => {
+                    if rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).is_err() {
+                        return Err(Errno::Dquot);
+                    }
+                    true
                 }
                 Err(e) => return Err(e),
+            };
+            if options.exclusive {
+                return Err(Errno::Exist);
             }
+            flags.remove(OFlags::CREATE);
         }
-        match retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE))) {
-            Ok(fd) => self.opened(fd, options),
-            // A FIFO opened for writing has no reader: a blocking open would wait for one.
-            Err(Errno::Nxio) if !options.fdflags.contains(lucent_abi::Fdflags::NONBLOCK) => {
-                let fifo = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW)
-                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Fifo);
-                Err(if fifo { Errno::Again } else { Errno::Nxio })
-            }
-            Err(e) => Err(e),
+        let opened =
+            match retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE))) {
+                Ok(fd) => self.opened(fd, options)?,
+                // A FIFO opened for writing has no reader: a blocking open would wait for one.
+                Err(Errno::Nxio) if !options.fdflags.contains(lucent_abi::Fdflags::NONBLOCK) => {
+                    let fifo = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW)
+                        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Fifo);
+                    return Err(if fifo { Errno::Again } else { Errno::Nxio });
+                }
+                Err(e) => return Err(e),
+            };
+        // `O_CREAT` on an existing directory is `EISDIR`, quota or not.
+        if existed && matches!(opened, Opened::Dir(_)) {
+            return Err(Errno::Isdir);
         }
+        Ok(opened)
     }
 
     fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
         // The walk charges a new name to the quota; the one-step open could not tell.
-        if !self.fast_path || (self.quota.is_some() && options.create) {
+        if self.pinned || (self.quota.is_some() && options.create) {
             return None;
         }
         let mut flags = open_flags(options);
@@ -463,12 +484,14 @@ impl WasiDir for HostDir {
     }
 
     fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
+        self.refuse_pinned(name)?;
         let removed = rustix::fs::unlinkat(&self.fd, name.as_bytes(), AtFlags::REMOVEDIR).map_err(from_host);
         self.forget_child(name);
         removed
     }
 
     fn unlink_file(&self, name: &Component) -> Result<(), Errno> {
+        self.refuse_pinned(name)?;
         rustix::fs::unlinkat(&self.fd, name.as_bytes(), AtFlags::empty()).map_err(from_host)
     }
 
@@ -494,14 +517,10 @@ impl WasiDir for HostDir {
     fn rename(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
         self.same_quota(new_dir)?;
-        if let Some(withheld) = &self.withheld {
-            // A directory above a withheld one stays where it is: moved, its path could be
-            // given to a directory of the guest's making.
-            let st = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).map_err(from_host)?;
-            if withheld.pins(st.st_dev, st.st_ino) {
-                return Err(Errno::Acces);
-            }
-        }
+        // A pinned directory or symlink stays where it is, and is not replaced: moved, its
+        // path could be given to a directory of the guest's making.
+        self.refuse_pinned(name)?;
+        new_dir.refuse_pinned(new_name)?;
         let renamed =
             rustix::fs::renameat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes()).map_err(from_host);
         self.forget_child(name);
@@ -690,9 +709,9 @@ mod tests {
         assert!(open_path(&home, ".cache", true).is_ok());
         assert!(stat(&home, ".cache/lucent").is_ok());
         let host = home.as_any().downcast_ref::<HostDir>().unwrap();
-        assert!(!host.fast_path);
+        assert!(host.pinned);
         let Ok(Opened::Dir(other)) = open_path(&home, "other", true) else { panic!("open other") };
-        assert!(other.as_any().downcast_ref::<HostDir>().unwrap().fast_path);
+        assert!(!other.as_any().downcast_ref::<HostDir>().unwrap().pinned);
         let Ok(Opened::Dir(cache_parent)) = open_path(&home, ".cache", true) else { panic!("open .cache") };
         assert_eq!(cache_parent.open_dir(&Component::new(b"lucent").unwrap()).err(), Some(Errno::Acces));
     }

@@ -113,13 +113,16 @@ impl HostFile {
         self
     }
 
-    /// One of the host process's standard streams, for the guest. A pipe or FIFO is opened
-    /// again through `/proc/self/fd` (a description of our own, which can be made
-    /// non-blocking without touching the host's); anything else is duplicated and shared.
+    /// One of the host process's standard streams, for the guest. A pipe, FIFO, terminal or
+    /// other device that can make a caller wait is opened again through `/proc/self/fd` (a
+    /// description of our own, which can be made non-blocking without touching the host's);
+    /// anything else, or when that fails, is duplicated and shared.
     fn standard(fd: BorrowedFd<'static>, write: bool) -> std::io::Result<Self> {
         let st = rustix::fs::fstat(fd)?;
         let ft = FileType::from_raw_mode(st.st_mode);
-        if ft == FileType::Fifo {
+        let may_wait = matches!(ft, FileType::Fifo | FileType::CharacterDevice)
+            && waits(ft, st.st_rdev, true) == Waits::NonBlocking;
+        if may_wait {
             let access = if write { OFlags::WRONLY } else { OFlags::RDONLY };
             let path = format!("/proc/self/fd/{}", rustix::fd::AsRawFd::as_raw_fd(&fd));
             let flags = access | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
@@ -127,7 +130,7 @@ impl HostFile {
                 // Still the host's stream to the guest: its flags stay as they are.
                 let mut file = HostFile::with_waits(own, Waits::NonBlocking, false);
                 file.shared = true;
-                let _ = file.filetype.set(Filetype::Unknown);
+                let _ = file.filetype.set(filetype(ft));
                 return Ok(file);
             }
         }

@@ -3,9 +3,11 @@
 //!
 //! A directory is identified by its device and inode number, never by name, so a path that
 //! reaches it another way (a preopen of one of its ancestors, a symlink, a bind mount, a
-//! rename by the guest) meets the same refusal. The directories above a withheld one are
-//! *pinned*: a guest may not rename them, so it cannot move the withheld directory's path
-//! aside and put a directory of its own making in its place.
+//! rename by the guest) meets the same refusal. The directories above a withheld one, and
+//! every directory and symlink on the path the host named it by, are *pinned*: a guest may not
+//! rename, remove or replace them, so it cannot move the withheld directory's path aside (or
+//! point a symlink on it elsewhere) and have a later run put its cache where the guest can
+//! reach it.
 
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
@@ -74,7 +76,8 @@ impl Withheld {
     }
 
     /// Withholds the directory at `path` (symlinks in `path` followed, as the host sees it),
-    /// described as `what` in messages, and pins every directory above it.
+    /// described as `what` in messages, and pins every directory above it and every directory
+    /// and symlink on `path` itself.
     ///
     /// # Errors
     ///
@@ -86,7 +89,22 @@ impl Withheld {
         walk_up(dir, |id| {
             self.pinned.insert(id);
             true
-        })
+        })?;
+        // Each name on the path as given, and the real directories that hold it (through a
+        // symlink on the path they are not the ones above the withheld directory).
+        let absolute = std::path::absolute(path)?;
+        for prefix in absolute.ancestors() {
+            if let Ok(st) = rustix::fs::lstat(prefix) {
+                self.pinned.insert((st.st_dev, st.st_ino));
+            }
+            if let Some(Ok(holder)) = prefix.parent().map(|p| rustix::fs::open(p, flags, Mode::empty())) {
+                walk_up(holder, |id| {
+                    self.pinned.insert(id);
+                    true
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether nothing is withheld.
@@ -99,7 +117,8 @@ impl Withheld {
         self.dirs.contains_key(&(dev, ino))
     }
 
-    /// Whether the directory with this device and inode is withheld or lies above one.
+    /// Whether the directory or symlink with this device and inode is withheld, lies above
+    /// one, or is on the path a withheld directory was named by.
     pub(crate) fn pins(&self, dev: u64, ino: u64) -> bool {
         self.pinned.contains(&(dev, ino))
     }
@@ -145,5 +164,23 @@ mod tests {
         assert_eq!(withheld.covering(&open(&cache.join("modules"))).unwrap(), Some("the cache"));
         assert_eq!(withheld.covering(&open(&cache)).unwrap(), Some("the cache"));
         assert_eq!(withheld.covering(&open(&root.path().join("home"))).unwrap(), None);
+    }
+
+    #[test]
+    fn symlinks_on_the_named_path_and_what_holds_them_are_pinned() {
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("data/caches");
+        std::fs::create_dir_all(real.join("lucent")).unwrap();
+        std::fs::create_dir_all(root.path().join("home")).unwrap();
+        let link = root.path().join("home/.cache");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut withheld = Withheld::new();
+        withheld.withhold(&link.join("lucent"), "the cache").unwrap();
+        let lst = rustix::fs::lstat(&link).unwrap();
+        assert!(withheld.pins(lst.st_dev, lst.st_ino), "the symlink itself");
+        for dir in ["home", "data", "data/caches"] {
+            let (dev, ino) = identity(open(&root.path().join(dir))).unwrap();
+            assert!(withheld.pins(dev, ino), "{dir}");
+        }
     }
 }

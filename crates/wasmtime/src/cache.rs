@@ -120,14 +120,21 @@ impl Secret {
 
     /// Appends the MAC line and the end line to an index record's `body`.
     fn seal_index(&self, mut body: String) -> String {
-        let mac = self.hasher(INDEX_MAC_CONTEXT).update(body.as_bytes()).finalize();
+        let mac = self.index_mac(&body);
         body.push_str(&format!("mac {}\n{END}", mac.to_hex()));
         body
     }
 
-    /// The MAC of an entry record's `body` and its artifact's bytes.
+    /// The MAC of an index record's `body`.
+    fn index_mac(&self, body: &str) -> blake3::Hash {
+        self.hasher(INDEX_MAC_CONTEXT).update(body.as_bytes()).finalize()
+    }
+
+    /// The MAC of an entry record's `body` and its artifact's bytes (the body's length first,
+    /// so that no byte can move from one to the other).
     fn entry_mac(&self, body: &str, artifact: &[u8]) -> blake3::Hash {
         let mut hasher = self.hasher(ENTRY_MAC_CONTEXT);
+        hasher.update(&u64::try_from(body.len()).unwrap_or(u64::MAX).to_le_bytes());
         hasher.update(body.as_bytes());
         // Both cores for large artifacts: CPython's is 245 MB.
         hasher.update_rayon(artifact);
@@ -447,7 +454,7 @@ impl ModuleCache {
         let path = self.index.join(format!("{:x}-{:x}", stamp.dev, stamp.ino));
         let text = fs::read_to_string(path).ok()?;
         let (body, mac) = unseal(&text)?;
-        if self.secret.hasher(INDEX_MAC_CONTEXT).update(body.as_bytes()).finalize() != mac {
+        if self.secret.index_mac(body) != mac {
             tracing::warn!(target: TARGET, "index: a record was not written by this cache (its MAC does not match); ignoring it");
             return None;
         }
@@ -523,8 +530,14 @@ impl ModuleCache {
             return Err("its entry names another key".into());
         }
         let recorded = Stamp::read(&fields).ok_or("its entry is incomplete")?;
-        let file = File::open(self.modules.join(format!("{hex}.cwasm"))).map_err(|e| format!("cannot open: {e}"))?;
+        let path = self.modules.join(format!("{hex}.cwasm"));
+        let file = File::open(&path).map_err(|e| format!("cannot open: {e}"))?;
         let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+        // The artifact itself, not a symlink to a file elsewhere.
+        let named = fs::symlink_metadata(&path).map_err(|e| format!("cannot stat: {e}"))?;
+        if !named.file_type().is_file() || (named.dev(), named.ino()) != (meta.dev(), meta.ino()) {
+            return Err("the artifact is not a regular file in the cache".into());
+        }
         if meta.uid() != self.uid || meta.mode() & 0o222 != 0 || meta.nlink() != 1 {
             return Err("the artifact is writable, has other links, or is not owned by this user".into());
         }
@@ -587,7 +600,7 @@ mod tests {
         let sealed = secret.seal_index(body.clone());
         let (unsealed, mac) = unseal(&sealed).unwrap();
         assert_eq!(unsealed, body);
-        assert_eq!(secret.hasher(INDEX_MAC_CONTEXT).update(unsealed.as_bytes()).finalize(), mac);
+        assert_eq!(secret.index_mac(unsealed), mac);
         for cut in 1..sealed.len() {
             let damaged = &sealed[..cut];
             assert!(unseal(damaged).is_none_or(|(b, m)| b != body || m != mac), "{cut}");
@@ -601,7 +614,7 @@ mod tests {
         assert_ne!(a.entry_mac("body", b"code"), a.entry_mac("bodx", b"code"));
         assert_ne!(a.entry_mac("body", b"code"), a.entry_mac("body", b"codf"));
         // Entry and index MACs of the same bytes differ.
-        let index = a.hasher(INDEX_MAC_CONTEXT).update(b"body").finalize();
+        let index = a.index_mac("body");
         assert_ne!(index, a.entry_mac("body", b""));
     }
 

@@ -9,8 +9,10 @@ pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// (elements counted at [`TABLE_ELEMENT_BYTES`]) under one limit, however many there are:
 /// sixteen memories of 64 MiB do not fit in 64 MiB. Growth past the limit fails as the spec
 /// says (`memory.grow` returns -1, `table.grow` -1); an instance whose initial memories and
-/// tables do not fit is not created. Shared memories are not seen by wasmtime's limiter: a
-/// runner checks their declared maximum before creating them.
+/// tables do not fit is not created; a growth that fails for another reason (past the
+/// memory's own maximum, no host memory) is given back. Shared memories are not seen by
+/// wasmtime's limiter when they grow: [`crate::default_config`] turns the threads proposal off
+/// until Lucent runs threaded guests.
 ///
 /// ```
 /// use lucent_wasmtime::MemoryBudget;
@@ -21,13 +23,15 @@ pub const TABLE_ELEMENT_BYTES: usize = 8;
 pub struct MemoryBudget {
     limit: usize,
     used: usize,
+    /// What the last approved growth took, until wasmtime says whether it happened.
+    pending: usize,
     refused: Option<String>,
 }
 
 impl MemoryBudget {
     /// A budget of `limit` bytes.
     pub fn new(limit: usize) -> Self {
-        MemoryBudget { limit, used: 0, refused: None }
+        MemoryBudget { limit, used: 0, pending: 0, refused: None }
     }
 
     /// Bytes taken so far.
@@ -45,6 +49,7 @@ impl MemoryBudget {
         match self.used.checked_add(more).filter(|total| *total <= self.limit) {
             Some(total) => {
                 self.used = total;
+                self.pending = more;
                 true
             }
             None => {
@@ -56,16 +61,39 @@ impl MemoryBudget {
             }
         }
     }
+
+    /// Gives back the last growth taken: it failed after all.
+    fn give_back(&mut self) {
+        self.used = self.used.saturating_sub(self.pending);
+        self.pending = 0;
+    }
 }
 
 impl ResourceLimiter for MemoryBudget {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // Past the memory's own maximum the growth fails anyway: charge nothing for it.
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
         Ok(self.take(desired.saturating_sub(current), "a memory growth"))
     }
 
-    fn table_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.give_back();
+        Ok(())
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
         let elements = desired.saturating_sub(current);
         Ok(self.take(elements.saturating_mul(TABLE_ELEMENT_BYTES), "a table growth"))
+    }
+
+    fn table_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.give_back();
+        Ok(())
     }
 }
 
@@ -84,5 +112,19 @@ mod tests {
         assert!(!budget.table_growing(5, 6, None).unwrap());
         assert!(!budget.memory_growing(60, usize::MAX, None).unwrap());
         assert_eq!(budget.used(), 100);
+    }
+
+    #[test]
+    fn failed_growth_is_given_back() {
+        let mut budget = MemoryBudget::new(100);
+        // Past the memory's own maximum: refused, nothing charged.
+        assert!(!budget.memory_growing(0, 50, Some(40)).unwrap());
+        assert_eq!(budget.used(), 0);
+        assert!(budget.memory_growing(0, 50, None).unwrap());
+        budget.memory_grow_failed(wasmtime::Error::msg("no host memory")).unwrap();
+        assert_eq!(budget.used(), 0);
+        assert!(budget.table_growing(0, 5, None).unwrap());
+        budget.table_grow_failed(wasmtime::Error::msg("no")).unwrap();
+        assert_eq!(budget.used(), 0);
     }
 }

@@ -259,6 +259,8 @@ fn an_entry_of_another_module_swapped_in_is_not_run() {
     assert!(events.contains(&"rejected".into()) && events.contains(&"stored".into()), "{events:?}");
 }
 
+/// `--no-cache` stores nothing; the cache directory is made, empty, so that it exists (and is
+/// withheld) before any guest runs.
 #[test]
 fn no_cache_writes_nothing() {
     let fx = Fixture::new();
@@ -267,7 +269,9 @@ fn no_cache_writes_nothing() {
         let events = fx.run(&module, &["--no-cache"], "uncached\n");
         assert!(events.is_empty(), "{events:?}");
     }
-    assert!(!fx.cache().exists());
+    assert!(fx.cache().is_dir());
+    assert_eq!(std::fs::read_dir(fx.cache()).unwrap().count(), 0);
+    assert_eq!(std::fs::metadata(fx.cache()).unwrap().permissions().mode() & 0o777, 0o700);
 }
 
 #[test]
@@ -412,6 +416,24 @@ fn a_guest_never_reaches_the_compile_cache() {
     }
     let out = home.run().opts(["--dir", &format!("{}::/h", home.home().display())]).run(&module, &[]);
     out.expect_success();
+    // A home with no cache yet, run with --no-cache: the cache is made and withheld before
+    // the guest runs, so a later run cannot create it where this guest reaches it.
+    let fresh = Home::new();
+    let fresh_home = format!("{}::/home", fresh.home().display());
+    let out =
+        fresh.run().opts(["--no-cache", "--dir", &fresh_home]).run(test_programs_artifacts::CACHE_ATTACK, &["/home"]);
+    assert_eq!(out.stdout.matches(": denied").count(), 11, "{}", out.stdout);
+    out.expect_success();
+    // `.cache` a symlink (to `caches`, beside it): the symlink cannot be removed, moved or
+    // replaced, and the cache through it is withheld.
+    let linked = Home::new();
+    std::fs::create_dir(linked.home().join("caches")).unwrap();
+    std::os::unix::fs::symlink("caches", linked.home().join(".cache")).unwrap();
+    let linked_home = format!("{}::/home", linked.home().display());
+    let out = linked.run().opts(["--dir", &linked_home]).run(test_programs_artifacts::CACHE_ATTACK, &["/home"]);
+    assert_eq!(out.stdout.matches(": denied").count(), 13, "{}", out.stdout);
+    out.expect_success();
+    assert!(std::fs::symlink_metadata(linked.home().join(".cache")).unwrap().file_type().is_symlink());
     // ... also with --no-cache, and when the cache in use is elsewhere: the default one is
     // still withheld, for the runs that will use it.
     let elsewhere = fx.dir.path().join("elsewhere");

@@ -353,4 +353,22 @@ fn max_memory_counts_every_memory_and_table_together() {
             (call $exit (i32.const 0))))"#;
     let (_dir, shared) = wat_file(wat);
     Run::new().opts(["--max-memory", "9M"]).run(&shared, &[]).expect_success();
+
+    // A growth that fails on the memory's own maximum takes nothing from the budget.
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory $a 1 2) (memory $b 1)
+        (func (export "_start")
+            (if (i32.ne (memory.grow $a (i32.const 900)) (i32.const -1)) (then (call $exit (i32.const 1))))
+            (if (i32.ne (memory.grow $b (i32.const 900)) (i32.const 1)) (then (call $exit (i32.const 2))))
+            (call $exit (i32.const 0))))"#;
+    let (_dir, refunded) = wat_file(wat);
+    Run::new().opts(["--max-memory", "64M"]).run(&refunded, &[]).expect_success();
+
+    // A shared memory grows without asking the limiter: refused until threads are supported.
+    let (_dir, shared_memory) =
+        wat_file(r#"(module (memory 1 65536 shared) (func (export "_start") (drop (memory.grow (i32.const 60000)))))"#);
+    let out = Run::new().opts(["--max-memory", "64M"]).run(&shared_memory, &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("shared memories"), "{}", out.stderr);
 }

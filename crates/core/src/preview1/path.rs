@@ -71,7 +71,7 @@ pub fn path_open(
     let opened = loop {
         match crate::path::open(dir, path, follow, &plan.options) {
             Err(Errno::Again) if !request.fdflags.contains(Fdflags::NONBLOCK) => {
-                ctx.sleep(pause)?;
+                ctx.pause(pause)?;
                 pause = pause.saturating_mul(2).min(FIFO_PAUSE_MAX);
             }
             other => break other?,

@@ -36,6 +36,12 @@ fn main() {
     // Moving the cache, or a directory above it, to put a forged one in its place.
     check("move the cache", fs::rename(&cache, format!("{home}/moved-cache")));
     check("move the directory above", fs::rename(format!("{home}/.cache"), format!("{home}/moved-dot-cache")));
+    // Where `.cache` is a symlink: remove it, or put another in its place.
+    if fs::symlink_metadata(format!("{home}/.cache")).is_ok_and(|m| m.file_type().is_symlink()) {
+        check("remove the symlink on the path", fs::remove_file(format!("{home}/.cache")));
+        fs::write(format!("{home}/decoy"), "").expect("make a decoy");
+        check("replace the symlink on the path", fs::rename(format!("{home}/decoy"), format!("{home}/.cache")));
+    }
     // The cache is still there, untouched, under its name.
     let still = fs::symlink_metadata(&cache).map(|m| m.is_dir()).unwrap_or(false);
     println!("cache still in place: {still}");

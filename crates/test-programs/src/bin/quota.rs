@@ -8,6 +8,7 @@ use test_programs::path_fs::{link, mkdir, rename};
 use test_programs::{FOLLOW, PREOPEN, check_eq, oflags, open, raw, rights, seek, symlink, write};
 
 const DQUOT: u16 = 19;
+const EXIST: u16 = 20;
 const XDEV: u16 = 75;
 
 fn main() {
@@ -59,8 +60,10 @@ fn main() {
     }
     check_eq!(link(PREOPEN, 0, "a.txt", PREOPEN, &format!("l{n:02}")), DQUOT);
     check_eq!(open(PREOPEN, FOLLOW, "c.txt", oflags::CREAT, all, 0, 0).map(drop), Err(DQUOT));
-    // Opening an existing file with CREAT costs nothing.
+    // Opening an existing file with CREAT costs nothing; with EXCL it is `exist`, as without a
+    // quota, even with no room left.
     check_eq!(open(PREOPEN, FOLLOW, "a.txt", oflags::CREAT, all, 0, 0).map(drop), Ok(()));
+    check_eq!(open(PREOPEN, FOLLOW, "a.txt", oflags::CREAT | oflags::EXCL, all, 0, 0).map(drop), Err(EXIST));
     // Data cannot be moved or linked in from, or out to, another quota.
     check_eq!(rename(other, "elsewhere.txt", PREOPEN, "moved.txt"), XDEV);
     check_eq!(link(other, 0, "elsewhere.txt", PREOPEN, "linked.txt"), XDEV);
