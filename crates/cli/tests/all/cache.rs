@@ -102,6 +102,23 @@ fn strip_ansi(line: &str) -> String {
     plain
 }
 
+/// An entry record rewritten to describe the file `meta` was read from exactly (all of it is
+/// readable metadata), as a forger would.
+fn describing(record: &str, meta: &std::fs::Metadata) -> String {
+    let ns = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+    record
+        .lines()
+        .map(|line| match line.split_once(' ') {
+            Some(("dev", _)) => format!("dev {}\n", meta.dev()),
+            Some(("ino", _)) => format!("ino {}\n", meta.ino()),
+            Some(("len", _)) => format!("len {}\n", meta.len()),
+            Some(("mtime_ns", _)) => format!("mtime_ns {}\n", ns(meta.mtime(), meta.mtime_nsec())),
+            Some(("ctime_ns", _)) => format!("ctime_ns {}\n", ns(meta.ctime(), meta.ctime_nsec())),
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
 /// Makes a read-only cache file writable, as a careless user or a failing disk might.
 fn writable(path: &Path) -> std::fs::File {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -237,17 +254,7 @@ fn an_entry_of_another_module_swapped_in_is_not_run() {
     // key (B's entry with the new file's metadata): refused for the key.
     std::fs::rename(&b_artifact, &a_artifact).unwrap();
     let meta = std::fs::metadata(&a_artifact).unwrap();
-    let ns = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
-    let forged: String = std::fs::read_to_string(entry(&b_artifact))
-        .unwrap()
-        .lines()
-        .map(|line| match line.split_once(' ') {
-            Some(("ino", _)) => format!("ino {}\n", meta.ino()),
-            Some(("mtime_ns", _)) => format!("mtime_ns {}\n", ns(meta.mtime(), meta.mtime_nsec())),
-            Some(("ctime_ns", _)) => format!("ctime_ns {}\n", ns(meta.ctime(), meta.ctime_nsec())),
-            _ => format!("{line}\n"),
-        })
-        .collect();
+    let forged = describing(&std::fs::read_to_string(entry(&b_artifact)).unwrap(), &meta);
     std::fs::remove_file(entry(&a_artifact)).unwrap();
     std::fs::write(entry(&a_artifact), forged).unwrap();
     let out = Run::with_cache(&fx.cache()).run(&a, &[]);
@@ -465,19 +472,7 @@ fn a_forged_artifact_is_refused_and_recompiled() {
     std::fs::rename(&forged, &artifact).unwrap();
     // An entry that describes the new file exactly (all of it is readable metadata).
     let meta = std::fs::metadata(&artifact).unwrap();
-    let ns = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
-    let record: String = std::fs::read_to_string(&entry)
-        .unwrap()
-        .lines()
-        .map(|line| match line.split_once(' ') {
-            Some(("dev", _)) => format!("dev {}\n", meta.dev()),
-            Some(("ino", _)) => format!("ino {}\n", meta.ino()),
-            Some(("len", _)) => format!("len {}\n", meta.len()),
-            Some(("mtime_ns", _)) => format!("mtime_ns {}\n", ns(meta.mtime(), meta.mtime_nsec())),
-            Some(("ctime_ns", _)) => format!("ctime_ns {}\n", ns(meta.ctime(), meta.ctime_nsec())),
-            _ => format!("{line}\n"),
-        })
-        .collect();
+    let record = describing(&std::fs::read_to_string(&entry).unwrap(), &meta);
     std::fs::remove_file(&entry).unwrap();
     std::fs::write(&entry, record).unwrap();
     // The default log level shows the warning.

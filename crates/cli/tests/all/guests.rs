@@ -13,7 +13,12 @@ fn every_guest_program_has_a_test() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "rs") {
-                source.push_str(&std::fs::read_to_string(path).unwrap());
+                // Code only: a guest named in a comment has no test for it.
+                let text = std::fs::read_to_string(path).unwrap();
+                for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                    source.push_str(line.split(" //").next().unwrap_or_default());
+                    source.push('\n');
+                }
             }
         }
     }
