@@ -50,6 +50,7 @@ mod flags;
 pub mod memory;
 pub mod preview0;
 pub mod records;
+mod shared;
 
 pub use enums::{Advice, Clockid, Eventtype, Filetype, Preopentype, Signal, Whence};
 pub use errno::Errno;

@@ -321,6 +321,7 @@ pub fn run(data: &[u8]) -> Outcomes {
     prepare(&mut bytes);
     let mut log = Vec::new();
     let mut outcomes = Outcomes::default();
+    let shared = u.arbitrary::<bool>().unwrap_or(false);
     for _ in 0..MAX_CALLS {
         if u.is_empty() {
             break;
@@ -346,7 +347,15 @@ pub fn run(data: &[u8]) -> Outcomes {
         let Some(hostcall) = table.get(index) else { continue };
         let last_fd = (0..MAX_FDS).rev().find(|fd| ctx.table().get(*fd).is_ok()).unwrap_or(3);
         let mut g = Gen { u: &mut u, last_path_len: None, last_fd };
-        let result = (hostcall.call)(&mut ctx, &mut GuestMemory::new(&mut bytes), &mut g);
+        // Half the inputs see the memory as shared (the threads proposal): copied, not lent.
+        let result = if shared {
+            let cells: Vec<std::cell::UnsafeCell<u8>> = bytes.iter().copied().map(std::cell::UnsafeCell::new).collect();
+            let result = (hostcall.call)(&mut ctx, &mut GuestMemory::shared(&cells), &mut g);
+            bytes = cells.into_iter().map(std::cell::UnsafeCell::into_inner).collect();
+            result
+        } else {
+            (hostcall.call)(&mut ctx, &mut GuestMemory::new(&mut bytes), &mut g)
+        };
         log.push(format!("{} -> {result:?}", hostcall.name));
         outcomes.record(hostcall.name, result.is_ok());
         check(&tree, &ctx).unwrap_or_else(|e| panic!("after {}:\n{e}", log.join("\n")));

@@ -27,7 +27,7 @@ const POINTERS: &[&str] =
 fn path_arg(mem: &GuestMemory<'_>, ptr: u64, len: u64) -> String {
     let region = u32::try_from(ptr).ok().zip(u32::try_from(len).ok()).map(|(p, l)| Region::new(p, l.min(1024)));
     match region.and_then(|r| mem.bytes(r).ok()) {
-        Some(bytes) => format!("{:?}", String::from_utf8_lossy(bytes)),
+        Some(bytes) => format!("{:?}", String::from_utf8_lossy(&bytes)),
         None => format!("{ptr:#x} <bad pointer>"),
     }
 }

@@ -67,25 +67,58 @@ pub(super) fn iovecs(mem: &GuestMemory<'_>, iovs: u32, iovs_len: u32) -> Result<
     Ok(regions)
 }
 
+/// Most bytes one read or write moves through a host buffer when the guest's memory is
+/// shared (it is copied, not lent): more makes a short count, which callers handle.
+pub const SHARED_CHUNK: usize = 64 << 10;
+
 /// Reads straight into the guest's buffers with `read` (`readv` or `preadv`). Buffers that
 /// overlap cannot be lent out together; then only the first non-empty one is filled (a short
-/// read, which callers must handle anyway).
+/// read, which callers must handle anyway). A shared memory is read into a host buffer of at
+/// most [`SHARED_CHUNK`] bytes, then copied into the guest's buffers in order.
 pub(super) fn read_into(
     mem: &mut GuestMemory<'_>,
     regions: &[Region],
     read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<usize>,
 ) -> Result<usize> {
+    if mem.is_shared() {
+        return read_shared(mem, regions, read);
+    }
     // One buffer (the common case) cannot overlap another.
     if let [only] = regions {
-        return read(&mut [IoSliceMut::new(mem.bytes_mut(*only)?)]);
+        let buf = mem.direct_mut(*only)?.ok_or(Errno::Fault)?;
+        return read(&mut [IoSliceMut::new(buf)]);
     }
-    if let Some(mut bufs) = mem.disjoint_bytes_mut(regions)? {
+    if let Some(mut bufs) = mem.disjoint_direct_mut(regions)? {
         let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
         return read(&mut slices);
     }
     let Some(first) = regions.iter().find(|r| r.len > 0) else { return Ok(0) };
-    let buf = mem.bytes_mut(*first)?;
+    let buf = mem.direct_mut(*first)?.ok_or(Errno::Fault)?;
     read(&mut [IoSliceMut::new(buf)])
+}
+
+/// [`read_into`] for a shared memory: every region is checked first, so a bad one is `Fault`
+/// before anything is read.
+fn read_shared(
+    mem: &mut GuestMemory<'_>,
+    regions: &[Region],
+    read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<usize>,
+) -> Result<usize> {
+    let mut total = 0usize;
+    for region in regions {
+        mem.check_region(*region)?;
+        total = total.saturating_add(usize::try_from(region.len).unwrap_or(usize::MAX));
+    }
+    let mut buf = vec![0u8; total.min(SHARED_CHUNK)];
+    let n = read(&mut [IoSliceMut::new(&mut buf)])?.min(buf.len());
+    let mut done = 0usize;
+    for region in regions {
+        let Some(rest) = buf.get(done..n) else { break };
+        let take = rest.len().min(usize::try_from(region.len).unwrap_or(usize::MAX));
+        mem.write_bytes(region.offset, rest.get(..take).unwrap_or_default())?;
+        done = done.saturating_add(take);
+    }
+    Ok(n)
 }
 
 /// Runs `op` until it returns anything but `Again`, waiting for `interest` on `file` in
@@ -145,23 +178,42 @@ pub(super) fn write_all(
     }
 }
 
-/// Lends the guest's buffers to `write` (`writev` or `pwritev`) without copying them.
+/// Lends the guest's buffers to `write` (`writev` or `pwritev`) without copying them. From a
+/// shared memory, at most [`SHARED_CHUNK`] bytes are gathered into a host buffer first.
 pub(super) fn write_from(
     mem: &GuestMemory<'_>,
     regions: &[Region],
     write: impl FnOnce(&[IoSlice<'_>]) -> Result<usize>,
 ) -> Result<usize> {
+    if mem.is_shared() {
+        let mut buf = Vec::new();
+        for region in regions {
+            let room = SHARED_CHUNK.saturating_sub(buf.len());
+            let len = usize::try_from(region.len).unwrap_or(usize::MAX);
+            mem.check_region(*region)?;
+            if room == 0 {
+                continue;
+            }
+            let start = buf.len();
+            buf.resize(start.saturating_add(len.min(room)), 0);
+            mem.copy_in(*region, buf.get_mut(start..).unwrap_or_default())?;
+        }
+        return write(&[IoSlice::new(&buf)]);
+    }
     if let [only] = regions {
-        return write(&[IoSlice::new(mem.bytes(*only)?)]);
+        return write(&[IoSlice::new(mem.direct(*only)?.ok_or(Errno::Fault)?)]);
     }
     if regions.len() <= INLINE_IOVS {
         let mut slices = [IoSlice::new(&[]); INLINE_IOVS];
         for (slot, region) in slices.iter_mut().zip(regions) {
-            *slot = IoSlice::new(mem.bytes(*region)?);
+            *slot = IoSlice::new(mem.direct(*region)?.ok_or(Errno::Fault)?);
         }
         return write(slices.get(..regions.len()).unwrap_or_default());
     }
-    let slices = regions.iter().map(|r| mem.bytes(*r).map(IoSlice::new)).collect::<Result<Vec<_>>>()?;
+    let slices = regions
+        .iter()
+        .map(|r| mem.direct(*r).and_then(|b| b.ok_or(Errno::Fault)).map(IoSlice::new))
+        .collect::<Result<Vec<_>>>()?;
     write(&slices)
 }
 
@@ -604,8 +656,10 @@ pub fn fd_readdir(
     let desc = ctx.table.get(fd)?;
     let dir = desc.require(Rights::FD_READDIR)?.dir()?;
     mem.check(GuestPtr::<u32>::new(bufused))?;
-    // The buffer is guest memory, filled in place: its size costs the host nothing.
-    let out = mem.bytes_mut(Region::new(buf, buf_len))?;
+    // The entries are written into the guest's buffer one at a time (whatever its size, it
+    // costs the host nothing), the last cut off where the buffer ends.
+    mem.check_region(Region::new(buf, buf_len))?;
+    let room = usize::try_from(buf_len).unwrap_or(usize::MAX);
     let mut used = 0usize;
     let mut failure = None;
     dir.read_dir(cookie, &mut |entry: &DirEntry, next: u64| {
@@ -624,16 +678,17 @@ pub fn fd_readdir(
         let mut bytes = [0u8; DIRENT_SIZE];
         header.encode(&mut bytes);
         for part in [&bytes[..], &entry.name[..]] {
-            let room = out.get_mut(used..).unwrap_or_default();
-            let n = part.len().min(room.len());
-            if let (Some(dst), Some(src)) = (room.get_mut(..n), part.get(..n)) {
-                #[allow(clippy::disallowed_methods, reason = "both sides were cut to `n` bytes just above")]
-                dst.copy_from_slice(src);
+            let n = part.len().min(room.saturating_sub(used));
+            let at = guest_size(used).ok().and_then(|used| buf.checked_add(used));
+            let written = at.ok_or(Errno::Fault).and_then(|at| mem.write_bytes(at, part.get(..n).unwrap_or_default()));
+            if let Err(e) = written {
+                failure = Some(e);
+                return false;
             }
-            // `n` is at most the room left, so `used` stays within `out`.
+            // `n` is at most the room left, so `used` stays within the buffer.
             used = used.saturating_add(n);
         }
-        used < out.len()
+        used < room
     })?;
     if let Some(e) = failure {
         return Err(e);

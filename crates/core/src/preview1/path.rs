@@ -8,6 +8,7 @@ use crate::path::{Follow, MAX_PATH_LEN, resolve};
 use crate::rights::{FdRights, PathOpenRequest};
 use crate::table::{Descriptor, Object};
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype, GuestMemory, GuestPtr, Lookupflags, Oflags, Region, Rights};
+use std::borrow::Cow;
 
 /// The first and longest sleeps between tries to open a FIFO for writing that has no reader
 /// yet (the host offers nothing to wait on for a reader to come).
@@ -15,12 +16,12 @@ const FIFO_PAUSE_MIN: u64 = 1_000_000;
 const FIFO_PAUSE_MAX: u64 = 50_000_000;
 
 /// The guest's path: at most [`MAX_PATH_LEN`] bytes of UTF-8 (`string` in witx).
-fn guest_path<'m>(mem: &'m GuestMemory<'_>, path: u32, path_len: u32) -> Result<&'m [u8]> {
+fn guest_path<'m>(mem: &'m GuestMemory<'_>, path: u32, path_len: u32) -> Result<Cow<'m, [u8]>> {
     if usize::try_from(path_len).map_or(true, |len| len > MAX_PATH_LEN) {
         return Err(Errno::Nametoolong);
     }
     let bytes = mem.bytes(Region::new(path, path_len))?;
-    std::str::from_utf8(bytes).map_err(|_| Errno::Ilseq)?;
+    std::str::from_utf8(&bytes).map_err(|_| Errno::Ilseq)?;
     Ok(bytes)
 }
 
@@ -69,7 +70,7 @@ pub fn path_open(
     // A FIFO opened for writing waits for a reader, in short sleeps the instance's stop ends.
     let mut pause = FIFO_PAUSE_MIN;
     let opened = loop {
-        match crate::path::open(dir, path, follow, &plan.options) {
+        match crate::path::open(dir, &path, follow, &plan.options) {
             Err(Errno::Again) if !request.fdflags.contains(Fdflags::NONBLOCK) => {
                 ctx.pause(pause)?;
                 pause = pause.saturating_mul(2).min(FIFO_PAUSE_MAX);
@@ -157,7 +158,7 @@ fn locate(
         Last::TrailingSlash => Follow::TrailingSlash,
         Last::Itself => Follow::Never,
     };
-    resolve(dir, path, follow, |target| {
+    resolve(dir, &path, follow, |target| {
         let following = last == Last::Follow || (last == Last::TrailingSlash && target.must_be_dir);
         if following
             && matches!(target.dir.stat_at(target.name), Ok(stat) if stat.filetype == Filetype::SymbolicLink.raw())
@@ -195,7 +196,7 @@ pub(crate) fn filestat_of_path(
     let path = guest_path(mem, path, path_len)?;
     let follow = if last == Last::Follow { Follow::Always } else { Follow::TrailingSlash };
     // As `locate`, but the `stat` that looks for a final symlink is the answer: one `stat`.
-    let (stat, must_be_dir) = resolve(dir, path, follow, |target| {
+    let (stat, must_be_dir) = resolve(dir, &path, follow, |target| {
         let stat = target.dir.stat_at(target.name)?;
         let following = last == Last::Follow || (last == Last::TrailingSlash && target.must_be_dir);
         if following && stat.filetype == Filetype::SymbolicLink.raw() {
@@ -328,7 +329,7 @@ pub fn path_readlink(
     bufused: u32,
 ) -> Result {
     mem.check(GuestPtr::<u32>::new(bufused))?;
-    let dst_ok = mem.bytes(Region::new(buf, buf_len)).map(drop);
+    let dst_ok = mem.check_region(Region::new(buf, buf_len));
     let at = locate(ctx, mem, fd, Rights::PATH_READLINK, path, path_len, Last::TrailingSlash)?;
     at.check_dir()?;
     let target = at.dir.read_link(&at.name)?;
@@ -372,7 +373,7 @@ pub fn path_symlink(
     if at.must_be_dir {
         return Err(if at.dir.stat_at(&at.name).is_ok() { Errno::Exist } else { Errno::Noent });
     }
-    at.dir.symlink(target, &at.name)
+    at.dir.symlink(&target, &at.name)
 }
 
 /// `path_link(old_fd, old_flags, old_path, new_fd, new_path)`: a hard link.

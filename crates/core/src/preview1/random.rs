@@ -17,6 +17,19 @@ pub fn random_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, buf: u32, buf_le
     if buf_len > MAX_RANDOM_GET {
         return Err(lucent_abi::Errno::Inval);
     }
-    let dst = mem.bytes_mut(Region::new(buf, buf_len))?;
-    ctx.random.fill(dst)
+    let region = Region::new(buf, buf_len);
+    if let Some(dst) = mem.direct_mut(region)? {
+        return ctx.random.fill(dst);
+    }
+    // A shared memory: filled through a host buffer, a piece at a time.
+    let mut chunk = vec![0u8; usize::try_from(buf_len).unwrap_or(0).min(super::fd::SHARED_CHUNK)];
+    let mut done = 0u32;
+    while done < buf_len {
+        let n = buf_len.saturating_sub(done).min(u32::try_from(chunk.len()).unwrap_or(u32::MAX));
+        let piece = chunk.get_mut(..usize::try_from(n).unwrap_or(0)).unwrap_or_default();
+        ctx.random.fill(piece)?;
+        mem.write_bytes(buf.checked_add(done).ok_or(lucent_abi::Errno::Fault)?, piece)?;
+        done = done.saturating_add(n);
+    }
+    Ok(())
 }
