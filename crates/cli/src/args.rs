@@ -158,6 +158,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub max_open_files: Option<u32>,
 
+    /// For threaded modules (wasi-threads): the most threads running at once, the main thread
+    /// included; creating more fails in the guest (`pthread_create` returns `EAGAIN`).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_threads: u32,
+
     /// Print one line per hostcall on stderr: the call with its decoded arguments, and its
     /// result or errno.
     #[arg(long)]

@@ -145,6 +145,24 @@ pub fn load_module(engine: &Engine, args: &RunArgs, cache: Option<&ModuleCache>)
     }
 }
 
+/// The bytes the shared memories `args.module` defines may grow to (see
+/// [`lucent_wasmtime::defined_shared_memory_bytes`]), read again from the file: 0 for a
+/// precompiled artifact (trusted as a program is) and for a module that is not a regular file
+/// (it was read once, and is not read again).
+pub fn defined_shared_memory_bytes(args: &RunArgs) -> anyhow::Result<u64> {
+    let shown = args.module.display();
+    let meta = std::fs::metadata(&args.module).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
+    if !meta.is_file() {
+        return Ok(0);
+    }
+    let bytes = std::fs::read(&args.module).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
+    if bytes.starts_with(ELF_MAGIC) {
+        return Ok(0);
+    }
+    let wasm = wat::parse_bytes(&bytes).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
+    Ok(lucent_wasmtime::defined_shared_memory_bytes(&wasm))
+}
+
 /// Loads a precompiled artifact, if the command line allows it.
 fn load_precompiled(engine: &Engine, file: File, args: &RunArgs) -> anyhow::Result<Module> {
     let shown = args.module.display();

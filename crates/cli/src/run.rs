@@ -273,6 +273,55 @@ fn trap_kind(trap: Trap) -> &'static str {
     }
 }
 
+/// The threads of a threaded module: shared memories within `--max-memory`, `--max-threads`,
+/// a new thread's store as the main one (its context, the shared memory budget, the same
+/// timeout), and the process ending as soon as any thread ends the program.
+fn threads(
+    args: &RunArgs,
+    store: &mut Store<Guest>,
+    linker: &mut Linker<Guest>,
+    module: &Module,
+    shown: &str,
+) -> anyhow::Result<lucent_wasmtime::threads::Threads<Guest>> {
+    use lucent_wasmtime::threads::{Threads, ThreadsConfig};
+    let max_memory = args.max_memory.map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
+    let config = ThreadsConfig { max_threads: args.max_threads, max_memory };
+    let timeout = args.timeout.is_some();
+    let threads = Threads::new(store, linker, module, config, |guest: &mut Guest| &mut guest.wasi, move |engine, parent, tid| {
+        let mut store = Store::new(engine, Guest { wasi: parent.wasi.for_thread(tid), budget: parent.budget.clone() });
+        store.limiter(|guest| &mut guest.budget);
+        if timeout {
+            store.set_epoch_deadline(1);
+        }
+        Ok(store)
+    })
+    .map_err(|e| anyhow!("cannot run `{shown}`: {}", one_line(&e)))?;
+    // The shared memories' maxima are the budget's for good: they grow without asking.
+    let reserved = threads.memories().iter().map(|m| m.ty().maximum().unwrap_or(0).saturating_mul(64 << 10)).sum::<u64>();
+    if !store.data().budget.reserve(usize::try_from(reserved).unwrap_or(usize::MAX)) {
+        bail!("cannot run `{shown}`: its shared memories do not fit in --max-memory");
+    }
+    threads.on_end(|ending| std::process::exit(i32::from(outcome_status(&ending_outcome(ending)))));
+    Ok(threads)
+}
+
+/// How a threaded program's ending is reported (a trap's message is printed here).
+fn ending_outcome(ending: &lucent_wasmtime::threads::Ending) -> Outcome {
+    match ending {
+        lucent_wasmtime::threads::Ending::Exit(status) => Outcome::Exited((status & 0xff) as u8),
+        lucent_wasmtime::threads::Ending::Trap(e) => report(e),
+    }
+}
+
+/// The exit status of an outcome.
+pub fn outcome_status(outcome: &Outcome) -> u8 {
+    match outcome {
+        Outcome::Exited(status) => *status,
+        Outcome::Trapped => TRAP_STATUS,
+        Outcome::TimedOut => TIMEOUT_STATUS,
+    }
+}
+
 /// Calls `func` with no arguments and no results.
 fn call_unit(store: &mut Store<Guest>, func: Func, name: &str) -> anyhow::Result<Result<(), wasmtime::Error>> {
     let typed =
@@ -297,6 +346,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     let limit = args.max_memory.map_or(usize::MAX, |bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
     let mut store = Store::new(&engine, Guest { wasi, budget: MemoryBudget::new(limit) });
     store.limiter(|guest| &mut guest.budget);
+    if args.max_memory.is_some() {
+        // Shared memories the module defines grow without asking the limiter: their maxima
+        // are the budget's from the start.
+        let shared = compile::defined_shared_memory_bytes(args)?;
+        if !store.data().budget.reserve(usize::try_from(shared).unwrap_or(usize::MAX)) {
+            bail!(
+                "`{shown}` defines shared memories that may grow to {shared} bytes, more than --max-memory; shared memories grow without asking the limit, so their declared maximum must fit in it"
+            );
+        }
+    }
     if let Some(fuel) = args.fuel {
         store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
     }
@@ -312,6 +371,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
             engine.increment_epoch();
         });
     }
+    let threads = if lucent_wasmtime::threads::is_threaded(&module) {
+        if args.invoke.is_some() {
+            bail!("`{shown}` is a threaded module; --invoke runs single-threaded modules only");
+        }
+        Some(threads(args, &mut store, &mut linker, &module, &shown)?)
+    } else {
+        None
+    };
     if args.trap_unknown_imports {
         linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{}", one_line(&e)))?;
     } else {
@@ -328,6 +395,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
             );
         }
         bail!("`{shown}` exports no `_start` function; choose a function to call with --invoke NAME");
+    }
+    if let Some(threads) = threads {
+        threads.link(&linker, &module).map_err(|e| anyhow!("cannot link `{shown}`: {}", one_line(&e)))?;
+        // Ends the process when the program ends, whichever thread ends it (see `threads`).
+        let ending = threads.run_main(&mut store).map_err(|e| anyhow!("cannot run `{shown}`: {}", one_line(&e)))?;
+        return Ok(ending_outcome(&ending));
     }
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(instance) => instance,

@@ -48,6 +48,11 @@ impl WasiClocks for CoarseClocks {
     fn start(&self) {
         self.inner.start();
     }
+
+    fn for_thread(&self) -> Option<Arc<dyn WasiClocks>> {
+        let inner = self.inner.for_thread()?;
+        Some(Arc::new(CoarseClocks::new(inner, self.resolution)))
+    }
 }
 
 /// Virtual time: nothing here reads a real clock.
@@ -143,21 +148,32 @@ impl WasiSched for VirtualSched {
     fn yield_now(&self) {}
 }
 
-/// `random_get` from ChaCha20 seeded with a number: the same seed gives the same bytes.
+/// `random_get` from ChaCha20 seeded with a number: the same seed gives the same bytes. Guest
+/// thread `tid` draws from the ChaCha20 stream numbered `tid` of the same seed (the main
+/// thread from stream 0).
 #[derive(Debug)]
-pub struct SeededRandom(Mutex<rand_chacha::ChaCha20Rng>);
+pub struct SeededRandom {
+    seed: u64,
+    rng: Mutex<rand_chacha::ChaCha20Rng>,
+}
 
 impl SeededRandom {
     /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        SeededRandom(Mutex::new(rand_chacha::ChaCha20Rng::seed_from_u64(seed)))
+        SeededRandom { seed, rng: Mutex::new(rand_chacha::ChaCha20Rng::seed_from_u64(seed)) }
     }
 }
 
 impl RandomSource for SeededRandom {
     fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno> {
-        self.0.get_mut().unwrap_or_else(PoisonError::into_inner).fill_bytes(buf);
+        self.rng.get_mut().unwrap_or_else(PoisonError::into_inner).fill_bytes(buf);
         Ok(())
+    }
+
+    fn for_thread(&self, tid: u32) -> Box<dyn RandomSource> {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(self.seed);
+        rng.set_stream(u64::from(tid));
+        Box::new(SeededRandom { seed: self.seed, rng: Mutex::new(rng) })
     }
 }
 
@@ -216,6 +232,15 @@ mod tests {
         c.fill(&mut z).unwrap();
         assert_eq!(x, y);
         assert_ne!(x, z);
+        // Threads: a stream each, the same for the same seed and thread.
+        let (mut t1, mut t1_again, mut t2) = (a.for_thread(1), b.for_thread(1), a.for_thread(2));
+        let (mut p, mut q, mut r) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+        t1.fill(&mut p).unwrap();
+        t1_again.fill(&mut q).unwrap();
+        t2.fill(&mut r).unwrap();
+        assert_eq!(p, q);
+        assert_ne!(p, r);
+        assert_ne!(p, x);
     }
 
     proptest::proptest! {

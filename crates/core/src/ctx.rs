@@ -10,12 +10,14 @@ use std::any::Any;
 use std::sync::Arc;
 
 /// Everything a guest instance's hostcalls act on: arguments, environment, descriptors,
-/// clocks and randomness. A context is `Send`; its table is behind an `Arc` so that guest
-/// threads can later share it.
+/// clocks and randomness. A context is `Send`, and is one guest thread's view of the instance:
+/// [`WasiCtx::for_thread`] makes another thread's, which shares everything the instance has
+/// (arguments, environment, descriptor table, clocks, scheduler, stop signal) and keeps what
+/// is the thread's own (its bound memory, its randomness stream, its thread CPU clock).
 #[derive(Debug)]
 pub struct WasiCtx {
-    pub(crate) args: Vec<Vec<u8>>,
-    pub(crate) env: Vec<Vec<u8>>,
+    pub(crate) args: Arc<Vec<Vec<u8>>>,
+    pub(crate) env: Arc<Vec<Vec<u8>>>,
     pub(crate) table: Arc<FdTable>,
     pub(crate) clocks: Arc<dyn WasiClocks>,
     pub(crate) random: Box<dyn RandomSource>,
@@ -25,6 +27,10 @@ pub struct WasiCtx {
     /// The engine's handle to the memory of the one instance this context serves, while an
     /// embedder says so (see [`WasiCtx::bind_memory`]).
     bound_memory: Option<Box<dyn Any + Send + Sync>>,
+    /// The guest thread this context serves: 0 for the main one.
+    thread: u32,
+    /// Whether the instance runs (or may run) several threads.
+    threaded: bool,
 }
 
 impl WasiCtx {
@@ -36,6 +42,42 @@ impl WasiCtx {
     /// The descriptor table.
     pub fn table(&self) -> &Arc<FdTable> {
         &self.table
+    }
+
+    /// The context of guest thread `tid` (from 1) of the same instance: the same arguments,
+    /// environment, descriptors, clocks, scheduler and stop signal; its own randomness stream
+    /// ([`crate::env::RandomSource::for_thread`]), thread CPU clock and bound memory (none).
+    pub fn for_thread(&self, tid: u32) -> WasiCtx {
+        WasiCtx {
+            args: self.args.clone(),
+            env: self.env.clone(),
+            table: self.table.clone(),
+            clocks: self.clocks.for_thread().unwrap_or_else(|| self.clocks.clone()),
+            random: self.random.for_thread(tid),
+            sched: self.sched.clone(),
+            stop: self.stop.clone(),
+            bound_memory: None,
+            thread: tid,
+            threaded: true,
+        }
+    }
+
+    /// Marks this context as the main thread of a threaded instance (trace lines then name
+    /// the thread).
+    pub fn set_threaded(&mut self) {
+        self.threaded = true;
+    }
+
+    /// Whether this context belongs to a threaded instance.
+    #[inline]
+    pub fn threaded(&self) -> bool {
+        self.threaded
+    }
+
+    /// The guest thread this context serves (0: the main thread).
+    #[inline]
+    pub fn thread_id(&self) -> u32 {
+        self.thread
     }
 
     /// The instance's stop signal: any thread holding it can end a wait inside a hostcall
@@ -335,14 +377,16 @@ impl WasiCtxBuilder {
             table.insert(listener).map_err(|_| BuildError::TooManyDescriptors)?;
         }
         Ok(WasiCtx {
-            args: self.args,
-            env,
+            args: Arc::new(self.args),
+            env: Arc::new(env),
             table: Arc::new(table),
             clocks: self.clocks,
             random: self.random,
             sched: self.sched,
             stop: Arc::new(Stop::new()),
             bound_memory: None,
+            thread: 0,
+            threaded: false,
         })
     }
 }
@@ -368,6 +412,6 @@ mod tests {
     #[test]
     fn later_env_values_replace_earlier_ones() {
         let ctx = WasiCtx::builder().env("A", "1").env("B", "2").env("A", "3").build().unwrap();
-        assert_eq!(ctx.env, vec![b"B=2".to_vec(), b"A=3".to_vec()]);
+        assert_eq!(*ctx.env, vec![b"B=2".to_vec(), b"A=3".to_vec()]);
     }
 }

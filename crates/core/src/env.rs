@@ -25,6 +25,12 @@ pub trait WasiClocks: Send + Sync + Debug {
     /// The instance starts running guest code on the calling thread: CPU-time clocks count
     /// from here. Embedders call it through [`crate::WasiCtx::start_clocks`].
     fn start(&self) {}
+
+    /// The clocks for another guest thread of the same instance (`None`: these serve every
+    /// thread). Host clocks give each thread its own thread CPU-time clock.
+    fn for_thread(&self) -> Option<std::sync::Arc<dyn WasiClocks>> {
+        None
+    }
 }
 
 /// A source of random bytes for `random_get`.
@@ -35,6 +41,11 @@ pub trait RandomSource: Send + Debug {
     ///
     /// `Io` if the source fails.
     fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno>;
+
+    /// The source for guest thread `tid` of the same instance: a seeded source gives each
+    /// thread a stream of its own, derived from the seed and `tid`, so that what each thread
+    /// draws does not depend on how the threads are scheduled.
+    fn for_thread(&self, tid: u32) -> Box<dyn RandomSource>;
 }
 
 /// Clocks for a context given none: every read fails with `Notsup` (deny by default).
@@ -57,6 +68,10 @@ pub struct NoRandom;
 impl RandomSource for NoRandom {
     fn fill(&mut self, _buf: &mut [u8]) -> Result<(), Errno> {
         Err(Errno::Notsup)
+    }
+
+    fn for_thread(&self, _tid: u32) -> Box<dyn RandomSource> {
+        Box::new(NoRandom)
     }
 }
 

@@ -50,14 +50,15 @@ pub mod cache;
 mod limits;
 pub mod policy;
 mod pre;
+pub mod threads;
 pub mod trace;
 
-pub use limits::{MemoryBudget, TABLE_ELEMENT_BYTES};
+pub use limits::{MemoryBudget, TABLE_ELEMENT_BYTES, defined_shared_memory_bytes};
 pub use pre::{WasiPre, pooling_config};
 
 use lucent_abi::{Errno, GuestMemory};
 use lucent_core::WasiCtx;
-use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, ModuleExport, Store};
+use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, ModuleExport, SharedMemory, Store};
 
 /// The module names under which hostcalls are registered.
 pub const MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
@@ -84,17 +85,28 @@ fn hostcall<T: 'static, const N: usize>(
     }
     let export = match get(caller.data_mut()).bound_memory::<Memory>() {
         Some(bound) => Some(Extern::Memory(*bound)),
-        None => memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory")),
+        None => match get(caller.data_mut()).bound_memory::<SharedMemory>() {
+            Some(shared) => Some(Extern::SharedMemory(shared.clone())),
+            None => memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory")),
+        },
     };
-    let (bytes, data) = match export {
-        Some(Extern::Memory(memory)) => memory.data_and_store_mut(&mut *caller),
-        _ => (&mut [][..], caller.data_mut()),
+    // A shared memory (threaded guests) is copied, never lent: other threads write it.
+    let shared = match &export {
+        Some(Extern::SharedMemory(shared)) => Some(shared.clone()),
+        _ => None,
     };
-    let mut mem = GuestMemory::new(bytes);
+    let (mut mem, data) = match (export, &shared) {
+        (Some(Extern::Memory(memory)), _) => {
+            let (bytes, data) = memory.data_and_store_mut(&mut *caller);
+            (GuestMemory::new(bytes), data)
+        }
+        (_, Some(shared)) => (GuestMemory::shared(shared.data()), caller.data_mut()),
+        _ => (GuestMemory::new(&mut []), caller.data_mut()),
+    };
     let ctx = get(data);
     let result = call(ctx, &mut mem);
     if trace::enabled() {
-        trace::line(name, &args(), &mem, Some(result));
+        trace::line(ctx.threaded().then(|| ctx.thread_id()), name, &args(), &mem, Some(result));
     }
     if result.is_err() && ctx.is_stopped() {
         return Err(policy::stopped());
@@ -224,7 +236,9 @@ fn register_proc<T: 'static>(
     linker.func_wrap(module, "proc_exit", move |mut caller: Caller<'_, T>, rval: u32| -> wasmtime::Result<()> {
         let exit = lucent_core::preview1::proc_exit(get(caller.data_mut()), &mut GuestMemory::new(&mut []), rval);
         if trace::enabled() {
-            trace::line("proc_exit", &[("rval", u64::from(rval))], &GuestMemory::new(&mut []), None);
+            let ctx = get(caller.data_mut());
+            let thread = ctx.threaded().then(|| ctx.thread_id());
+            trace::line(thread, "proc_exit", &[("rval", u64::from(rval))], &GuestMemory::new(&mut []), None);
         }
         Err(policy::exit(exit))
     })?;
@@ -233,7 +247,9 @@ fn register_proc<T: 'static>(
         if trace::enabled() {
             let result = outcome.map(drop);
             let shown = if matches!(outcome, Ok(Some(_))) { None } else { Some(result) };
-            trace::line("proc_raise", &[("sig", u64::from(sig))], &GuestMemory::new(&mut []), shown);
+            let ctx = get(caller.data_mut());
+            let thread = ctx.threaded().then(|| ctx.thread_id());
+            trace::line(thread, "proc_raise", &[("sig", u64::from(sig))], &GuestMemory::new(&mut []), shown);
         }
         match outcome {
             Ok(Some(exit)) => Err(policy::exit(exit)),
@@ -303,8 +319,9 @@ pub fn default_config() -> wasmtime::Config {
         .wasm_tail_call(true)
         .wasm_extended_const(true)
         .wasm_multi_memory(true)
-        // Shared memories grow without asking the store's limiter, so `--max-memory` could not
-        // hold them: off until threaded guests are supported with their own checks.
-        .wasm_threads(false);
+        // Threaded guests: shared memories (made by `threads::Threads`, their maximum cut to
+        // the memory limit, since they grow without asking the store's limiter) and atomics.
+        .wasm_threads(true)
+        .shared_memory(true);
     config
 }

@@ -1,5 +1,6 @@
 //! One memory budget for everything an instance's memories and tables take.
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use wasmtime::ResourceLimiter;
 
 /// Bytes a table element is counted for: a function reference is a pointer.
@@ -11,8 +12,9 @@ pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// says (`memory.grow` returns -1, `table.grow` -1); an instance whose initial memories and
 /// tables do not fit is not created; a growth that fails for another reason (past the
 /// memory's own maximum, no host memory) is given back. Shared memories are not seen by
-/// wasmtime's limiter when they grow: [`crate::default_config`] turns the threads proposal off
-/// until Lucent runs threaded guests.
+/// wasmtime's limiter when they grow: their whole declared maximum is [`MemoryBudget::reserve`]d
+/// instead (the imported ones, made by [`crate::threads::Threads`], have their maximum cut to
+/// fit; a module's own are found by [`defined_shared_memory_bytes`]).
 ///
 /// ```
 /// use lucent_wasmtime::MemoryBudget;
@@ -21,6 +23,12 @@ pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// ```
 #[derive(Debug, Clone)]
 pub struct MemoryBudget {
+    /// Shared by the clones: every thread of an instance counts against the same budget.
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Debug)]
+struct State {
     limit: usize,
     used: usize,
     /// What the last approved growth took, until wasmtime says whether it happened.
@@ -29,33 +37,52 @@ pub struct MemoryBudget {
 }
 
 impl MemoryBudget {
-    /// A budget of `limit` bytes.
+    /// A budget of `limit` bytes. Its clones share it (one per store of a threaded instance).
     pub fn new(limit: usize) -> Self {
-        MemoryBudget { limit, used: 0, pending: 0, refused: None }
+        MemoryBudget { state: Arc::new(Mutex::new(State { limit, used: 0, pending: 0, refused: None })) }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Bytes taken so far.
     pub fn used(&self) -> usize {
-        self.used
+        self.state().used
     }
 
     /// What the last refusal was, in words (for a runner's error message).
-    pub fn refused(&self) -> Option<&str> {
-        self.refused.as_deref()
+    pub fn refused(&self) -> Option<String> {
+        self.state().refused.clone()
+    }
+
+    /// Takes `bytes` for good, for memory the store's limiter does not see (the maximum of a
+    /// shared memory, which grows without asking it), if they fit; `false` (and nothing taken)
+    /// if they do not.
+    pub fn reserve(&self, bytes: usize) -> bool {
+        let mut state = self.state();
+        match state.used.checked_add(bytes).filter(|total| *total <= state.limit) {
+            Some(total) => {
+                state.used = total;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Takes `more` bytes for `what`, if they fit.
-    fn take(&mut self, more: usize, what: &str) -> bool {
-        match self.used.checked_add(more).filter(|total| *total <= self.limit) {
+    fn take(&self, more: usize, what: &str) -> bool {
+        let mut state = self.state();
+        match state.used.checked_add(more).filter(|total| *total <= state.limit) {
             Some(total) => {
-                self.used = total;
-                self.pending = more;
+                state.used = total;
+                state.pending = more;
                 true
             }
             None => {
-                self.refused = Some(format!(
+                state.refused = Some(format!(
                     "{what} of {more} more bytes would take the instance's memories and tables to more than {} bytes",
-                    self.limit
+                    state.limit
                 ));
                 false
             }
@@ -63,10 +90,34 @@ impl MemoryBudget {
     }
 
     /// Gives back the last growth taken: it failed after all.
-    fn give_back(&mut self) {
-        self.used = self.used.saturating_sub(self.pending);
-        self.pending = 0;
+    fn give_back(&self) {
+        let mut state = self.state();
+        state.used = state.used.saturating_sub(state.pending);
+        state.pending = 0;
     }
+}
+
+/// The bytes the shared memories a module defines (rather than imports) may grow to: the sum
+/// of their declared maxima (a shared memory must declare one). Such a memory grows without
+/// asking the store's limiter, so a runner with a memory limit reserves this much up front.
+/// Reads the sections before the code only; an unreadable module counts 0 (it will not
+/// compile either).
+pub fn defined_shared_memory_bytes(wasm: &[u8]) -> u64 {
+    let mut total = 0u64;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(wasmparser::Payload::MemorySection(reader)) => {
+                for memory in reader.into_iter().flatten().filter(|m| m.shared) {
+                    let page = 1u64 << memory.page_size_log2.unwrap_or(16).min(16);
+                    let pages = memory.maximum.unwrap_or(u64::MAX / page);
+                    total = total.saturating_add(pages.saturating_mul(page));
+                }
+            }
+            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    total
 }
 
 impl ResourceLimiter for MemoryBudget {
@@ -126,5 +177,32 @@ mod tests {
         assert!(budget.table_growing(0, 5, None).unwrap());
         budget.table_grow_failed(wasmtime::Error::msg("no")).unwrap();
         assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn clones_share_the_budget_and_reservations_must_fit() {
+        let mut budget = MemoryBudget::new(100);
+        let mut other = budget.clone();
+        assert!(budget.reserve(60));
+        assert!(!other.reserve(41), "a reservation past the limit takes nothing");
+        assert!(other.memory_growing(0, 40, None).unwrap());
+        assert!(!budget.memory_growing(0, 1, None).unwrap());
+        assert_eq!(other.used(), 100);
+    }
+
+    #[test]
+    fn defined_shared_memories_are_summed_by_their_maxima() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "imported" (memory 1 100 shared))
+                (memory 1 10 shared)
+                (memory 2 65536 shared)
+                (memory 1)
+                (func))"#,
+        )
+        .unwrap();
+        assert_eq!(defined_shared_memory_bytes(&wasm), (10 + 65536) << 16);
+        assert_eq!(defined_shared_memory_bytes(&wat::parse_str("(module (memory 1 2))").unwrap()), 0);
+        assert_eq!(defined_shared_memory_bytes(b"not wasm"), 0);
     }
 }

@@ -56,9 +56,19 @@ fn out_value(mem: &GuestMemory<'_>, name: &str, ptr: u64) -> Option<String> {
     None
 }
 
-/// Formats and emits the line for one call; `result` is `None` for `proc_exit`.
-pub fn line(name: &str, args: &[(&str, u64)], mem: &GuestMemory<'_>, result: Option<Result<(), Errno>>) {
-    let mut out = format!("{name}(");
+/// Formats and emits the line for one call; `result` is `None` for `proc_exit`; `thread` is
+/// the guest thread making it, in a threaded instance (shown as `[thread N]`).
+pub fn line(
+    thread: Option<u32>,
+    name: &str,
+    args: &[(&str, u64)],
+    mem: &GuestMemory<'_>,
+    result: Option<Result<(), Errno>>,
+) {
+    let mut out = match thread {
+        Some(tid) => format!("[thread {tid}] {name}("),
+        None => format!("{name}("),
+    };
     let mut rest = args;
     while let Some((&(arg, value), tail)) = rest.split_first() {
         if rest.len() < args.len() {

@@ -15,4 +15,5 @@ mod harness;
 mod limits;
 mod poll;
 mod sockets;
+mod threads;
 mod wat;
