@@ -137,6 +137,20 @@ impl WasiCtx {
         self.bound_memory = memory.map(|m| -> Box<dyn Any + Send + Sync> { Box::new(m) });
     }
 
+    /// Takes the bound handle out, for the length of one hostcall that needs to borrow it
+    /// beside the context (a shared memory, so as not to clone its `Arc`, whose count all the
+    /// guest's threads would fight over); [`WasiCtx::put_back_memory`] returns it.
+    #[inline]
+    pub fn take_bound_memory(&mut self) -> Option<Box<dyn Any + Send + Sync>> {
+        self.bound_memory.take()
+    }
+
+    /// Returns what [`WasiCtx::take_bound_memory`] took.
+    #[inline]
+    pub fn put_back_memory(&mut self, memory: Option<Box<dyn Any + Send + Sync>>) {
+        self.bound_memory = memory;
+    }
+
     /// The handle recorded by [`WasiCtx::bind_memory`], if one of type `M` is bound.
     #[inline]
     pub fn bound_memory<M: Any>(&self) -> Option<&M> {

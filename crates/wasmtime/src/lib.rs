@@ -83,14 +83,23 @@ fn hostcall<T: 'static, const N: usize>(
     if get(caller.data_mut()).is_stopped() {
         return Err(policy::stopped());
     }
-    let export = match get(caller.data_mut()).bound_memory::<Memory>() {
-        Some(bound) => Some(Extern::Memory(*bound)),
-        None => match get(caller.data_mut()).bound_memory::<SharedMemory>() {
-            Some(shared) => Some(Extern::SharedMemory(shared.clone())),
-            None => memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory")),
-        },
+    let bound = get(caller.data_mut()).bound_memory::<Memory>().copied();
+    let export = match bound {
+        Some(bound) => Some(Extern::Memory(bound)),
+        None if get(caller.data_mut()).bound_memory::<SharedMemory>().is_some() => {
+            // A shared memory (threaded guests) is copied, never lent: other threads write
+            // it. Its handle is taken out of the context for the call, not cloned.
+            let taken = get(caller.data_mut()).take_bound_memory();
+            let shared = taken.as_deref().and_then(|m| m.downcast_ref::<SharedMemory>());
+            let mut mem = shared.map_or_else(|| GuestMemory::new(&mut []), |m| GuestMemory::shared(m.data()));
+            let ctx = get(caller.data_mut());
+            let result = finish(ctx, &mut mem, name, args, call);
+            drop(mem);
+            ctx.put_back_memory(taken);
+            return result;
+        }
+        None => memory.and_then(|index| caller.get_module_export(index)).or_else(|| caller.get_export("memory")),
     };
-    // A shared memory (threaded guests) is copied, never lent: other threads write it.
     let shared = match &export {
         Some(Extern::SharedMemory(shared)) => Some(shared.clone()),
         _ => None,
@@ -103,10 +112,21 @@ fn hostcall<T: 'static, const N: usize>(
         (_, Some(shared)) => (GuestMemory::shared(shared.data()), caller.data_mut()),
         _ => (GuestMemory::new(&mut []), caller.data_mut()),
     };
-    let ctx = get(data);
-    let result = call(ctx, &mut mem);
+    finish(get(data), &mut mem, name, args, call)
+}
+
+/// Makes the call, traces it, and turns its result into the guest's (or a stop).
+#[inline]
+fn finish<const N: usize>(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    name: &str,
+    args: impl FnOnce() -> [(&'static str, u64); N],
+    call: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> Result<(), Errno>,
+) -> wasmtime::Result<i32> {
+    let result = call(ctx, mem);
     if trace::enabled() {
-        trace::line(ctx.threaded().then(|| ctx.thread_id()), name, &args(), &mem, Some(result));
+        trace::line(ctx.threaded().then(|| ctx.thread_id()), name, &args(), mem, Some(result));
     }
     if result.is_err() && ctx.is_stopped() {
         return Err(policy::stopped());

@@ -21,25 +21,33 @@ pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// let mut store = wasmtime::Store::new(&wasmtime::Engine::default(), MemoryBudget::new(64 << 20));
 /// store.limiter(|budget| budget);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MemoryBudget {
     /// Shared by the clones: every thread of an instance counts against the same budget.
     state: Arc<Mutex<State>>,
+    /// What this store's last approved growth took, until wasmtime says whether it happened
+    /// (each store has its own clone, so threads growing at once do not mix theirs up).
+    pending: usize,
 }
 
 #[derive(Debug)]
 struct State {
     limit: usize,
     used: usize,
-    /// What the last approved growth took, until wasmtime says whether it happened.
-    pending: usize,
     refused: Option<String>,
+}
+
+impl Clone for MemoryBudget {
+    /// Another handle on the same budget, for another store of the instance.
+    fn clone(&self) -> Self {
+        MemoryBudget { state: self.state.clone(), pending: 0 }
+    }
 }
 
 impl MemoryBudget {
     /// A budget of `limit` bytes. Its clones share it (one per store of a threaded instance).
     pub fn new(limit: usize) -> Self {
-        MemoryBudget { state: Arc::new(Mutex::new(State { limit, used: 0, pending: 0, refused: None })) }
+        MemoryBudget { state: Arc::new(Mutex::new(State { limit, used: 0, refused: None })), pending: 0 }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -71,12 +79,13 @@ impl MemoryBudget {
     }
 
     /// Takes `more` bytes for `what`, if they fit.
-    fn take(&self, more: usize, what: &str) -> bool {
-        let mut state = self.state();
+    fn take(&mut self, more: usize, what: &str) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         match state.used.checked_add(more).filter(|total| *total <= state.limit) {
             Some(total) => {
                 state.used = total;
-                state.pending = more;
+                drop(state);
+                self.pending = more;
                 true
             }
             None => {
@@ -90,10 +99,10 @@ impl MemoryBudget {
     }
 
     /// Gives back the last growth taken: it failed after all.
-    fn give_back(&self) {
+    fn give_back(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
         let mut state = self.state();
-        state.used = state.used.saturating_sub(state.pending);
-        state.pending = 0;
+        state.used = state.used.saturating_sub(pending);
     }
 }
 
