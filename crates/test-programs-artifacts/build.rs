@@ -144,10 +144,19 @@ fn build_c_threads(dir: &Path, out: &Path) -> Vec<(String, PathBuf)> {
             let object = out.join(format!("{name}.o"));
             let wasm = out.join(format!("{name}.wasm"));
             let mut cc = Command::new(&clang);
-            cc.args(["--target=wasm32-wasi", "-matomics", "-mbulk-memory", "-D_REENTRANT", "-O2", "-Wall", "-Werror", "-c"])
-                .arg("-o")
-                .arg(&object)
-                .arg(&src);
+            cc.args([
+                "--target=wasm32-wasi",
+                "-matomics",
+                "-mbulk-memory",
+                "-D_REENTRANT",
+                "-O2",
+                "-Wall",
+                "-Werror",
+                "-c",
+            ])
+            .arg("-o")
+            .arg(&object)
+            .arg(&src);
             if let Some(sysroot) = env::var_os("WASI_SYSROOT") {
                 cc.arg(format!("--sysroot={}", sysroot.to_string_lossy()));
             }
@@ -163,7 +172,9 @@ fn build_c_threads(dir: &Path, out: &Path) -> Vec<(String, PathBuf)> {
                 .args(["--import-memory", "--export-memory", "--shared-memory", "--max-memory=67108864"])
                 .args(["--export=wasi_thread_start", "-z", "stack-size=65536"])
                 .status()
-                .unwrap_or_else(|e| panic!("cannot run {} ({e}); rustup target add wasm32-wasip1-threads", lld.display()));
+                .unwrap_or_else(|e| {
+                    panic!("cannot run {} ({e}); rustup target add wasm32-wasip1-threads", lld.display())
+                });
             assert!(status.success(), "linking {} failed", src.display());
             (format!("c_{name}"), wasm)
         })

@@ -287,17 +287,26 @@ fn threads(
     let max_memory = args.max_memory.map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
     let config = ThreadsConfig { max_threads: args.max_threads, max_memory };
     let timeout = args.timeout.is_some();
-    let threads = Threads::new(store, linker, module, config, |guest: &mut Guest| &mut guest.wasi, move |engine, parent, tid| {
-        let mut store = Store::new(engine, Guest { wasi: parent.wasi.for_thread(tid), budget: parent.budget.clone() });
-        store.limiter(|guest| &mut guest.budget);
-        if timeout {
-            store.set_epoch_deadline(1);
-        }
-        Ok(store)
-    })
+    let threads = Threads::new(
+        store,
+        linker,
+        module,
+        config,
+        |guest: &mut Guest| &mut guest.wasi,
+        move |engine, parent, tid| {
+            let mut store =
+                Store::new(engine, Guest { wasi: parent.wasi.for_thread(tid), budget: parent.budget.clone() });
+            store.limiter(|guest| &mut guest.budget);
+            if timeout {
+                store.set_epoch_deadline(1);
+            }
+            Ok(store)
+        },
+    )
     .map_err(|e| anyhow!("cannot run `{shown}`: {}", one_line(&e)))?;
     // The shared memories' maxima are the budget's for good: they grow without asking.
-    let reserved = threads.memories().iter().map(|m| m.ty().maximum().unwrap_or(0).saturating_mul(64 << 10)).sum::<u64>();
+    let reserved =
+        threads.memories().iter().map(|m| m.ty().maximum().unwrap_or(0).saturating_mul(64 << 10)).sum::<u64>();
     if !store.data().budget.reserve(usize::try_from(reserved).unwrap_or(usize::MAX)) {
         bail!("cannot run `{shown}`: its shared memories do not fit in --max-memory");
     }

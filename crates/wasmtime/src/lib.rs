@@ -94,7 +94,6 @@ fn hostcall<T: 'static, const N: usize>(
             let mut mem = shared.map_or_else(|| GuestMemory::new(&mut []), |m| GuestMemory::shared(m.data()));
             let ctx = get(caller.data_mut());
             let result = finish(ctx, &mut mem, name, args, call);
-            drop(mem);
             ctx.put_back_memory(taken);
             return result;
         }

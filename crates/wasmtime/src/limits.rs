@@ -118,7 +118,7 @@ pub fn defined_shared_memory_bytes(wasm: &[u8]) -> u64 {
             Ok(wasmparser::Payload::MemorySection(reader)) => {
                 for memory in reader.into_iter().flatten().filter(|m| m.shared) {
                     let page = 1u64 << memory.page_size_log2.unwrap_or(16).min(16);
-                    let pages = memory.maximum.unwrap_or(u64::MAX / page);
+                    let pages = memory.maximum.unwrap_or(u64::MAX >> memory.page_size_log2.unwrap_or(16).min(16));
                     total = total.saturating_add(pages.saturating_mul(page));
                 }
             }

@@ -42,9 +42,9 @@
 //! ```
 
 use crate::policy;
+use lucent_core::WasiCtx;
 use lucent_core::preview1::Exit;
 use lucent_core::stop::Stop;
-use lucent_core::WasiCtx;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use wasmtime::{Engine, ExternType, InstancePre, Linker, MemoryType, Module, SharedMemory, Store, Trap, ValType};
@@ -123,8 +123,7 @@ pub enum Ending {
 /// Whether a module is a threaded one: it imports `thread-spawn` or a shared memory.
 pub fn is_threaded(module: &Module) -> bool {
     module.imports().any(|import| {
-        (import.module(), import.name()) == SPAWN
-            || matches!(import.ty(), ExternType::Memory(ty) if ty.is_shared())
+        (import.module(), import.name()) == SPAWN || matches!(import.ty(), ExternType::Memory(ty) if ty.is_shared())
     })
 }
 
@@ -165,7 +164,8 @@ const PAGE: u64 = 64 << 10;
 /// The type of the shared memory to make for an import of type `ty`: its maximum cut to
 /// `limit` bytes (`None` when no page fits under it, or the minimum does not).
 fn clamped(ty: &MemoryType, limit: Option<u64>) -> Option<MemoryType> {
-    let declared = ty.maximum().unwrap_or(u64::from(u32::MAX) / PAGE + 1);
+    // With no maximum, the 32-bit address space (65,536 pages).
+    let declared = ty.maximum().unwrap_or(1 << 16);
     let max = match limit {
         Some(bytes) => declared.min(bytes / PAGE),
         None => declared,
@@ -202,13 +202,14 @@ impl<T: Send + 'static> Threads<T> {
         // What the module's own memories and tables take at first, which the shared memory's
         // maximum leaves room for.
         let needs = module.resources_required();
-        let own = needs.max_initial_memory_size.unwrap_or(0).saturating_mul(u64::from(needs.num_memories)).saturating_add(
-            needs
-                .max_initial_table_size
-                .unwrap_or(0)
-                .saturating_mul(u64::from(needs.num_tables))
-                .saturating_mul(crate::TABLE_ELEMENT_BYTES as u64),
-        );
+        let own =
+            needs.max_initial_memory_size.unwrap_or(0).saturating_mul(u64::from(needs.num_memories)).saturating_add(
+                needs
+                    .max_initial_table_size
+                    .unwrap_or(0)
+                    .saturating_mul(u64::from(needs.num_tables))
+                    .saturating_mul(u64::try_from(crate::TABLE_ELEMENT_BYTES).unwrap_or(u64::MAX)),
+            );
         let mut left = config.max_memory.map(|bytes| u64::try_from(bytes).unwrap_or(u64::MAX).saturating_sub(own));
         let mut memories = Vec::new();
         for import in module.imports() {
@@ -321,9 +322,9 @@ impl<T: Send + 'static> Threads<T> {
     /// stops only at an epoch check: without epoch interruption in the engine, one in a loop
     /// never stops.
     pub fn wait(&self, patience: std::time::Duration) -> bool {
-        let until = std::time::Instant::now() + patience;
+        let until = std::time::Instant::now().checked_add(patience);
         while self.running() > 0 {
-            if std::time::Instant::now() >= until {
+            if until.is_some_and(|until| std::time::Instant::now() >= until) {
                 return false;
             }
             self.inner.engine.increment_epoch();
@@ -363,7 +364,11 @@ impl<T: Send + 'static> Inner<T> {
             return SPAWN_FAILED;
         }
         let max = self.config.max_threads;
-        if self.running.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then(|| n.saturating_add(1))).is_err() {
+        if self
+            .running
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then(|| n.saturating_add(1)))
+            .is_err()
+        {
             return SPAWN_FAILED;
         }
         let tid = self.next_tid.fetch_add(1, Ordering::SeqCst);
@@ -402,7 +407,13 @@ impl<T: Send + 'static> Inner<T> {
     }
 
     /// A spawned thread, from its entry to its end.
-    fn run_thread(self: Arc<Self>, mut store: Store<T>, entry: wasmtime::TypedFunc<(i32, i32), ()>, tid: i32, start_arg: i32) {
+    fn run_thread(
+        self: Arc<Self>,
+        mut store: Store<T>,
+        entry: wasmtime::TypedFunc<(i32, i32), ()>,
+        tid: i32,
+        start_arg: i32,
+    ) {
         if let Some(memory) = self.memories.first() {
             (self.get)(store.data_mut()).bind_memory(Some(memory.clone()));
         }
