@@ -188,3 +188,58 @@ pub fn wat_file(wat: &str) -> (TempDir, PathBuf) {
     std::fs::write(&path, wat).expect("write wat");
     (dir, path)
 }
+
+/// How a run that may block ended: its exit status (`None` if it had to be killed after its
+/// patience ran out), its stdout (empty unless read), its stderr, and how long it ran.
+pub struct Blocked {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: std::time::Duration,
+}
+
+/// Runs `lucent run ARGS`, its stdin a pipe that stays open and silent, killing it after
+/// `patience` (a run that should end but does not would otherwise hang the test). Its stdout
+/// is read if `read_stdout`, else left a pipe nobody reads (so a guest that writes enough
+/// fills it).
+pub fn run_blocking<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    patience: std::time::Duration,
+    read_stdout: bool,
+) -> Blocked {
+    use std::io::Read;
+    fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = from.read_to_string(&mut text);
+            text
+        })
+    }
+    let started = std::time::Instant::now();
+    let mut child = lucent_command()
+        .arg("run")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lucent");
+    let _silent_stdin = child.stdin.take();
+    let stdout = child.stdout.take().expect("stdout");
+    let (stdout, _unread_stdout) = if read_stdout { (Some(drain(stdout)), None) } else { (None, Some(stdout)) };
+    let stderr = drain(child.stderr.take().expect("stderr"));
+    let code = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        if started.elapsed() > patience {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let took = started.elapsed();
+    let stdout = stdout.map(|h| h.join().expect("stdout reader")).unwrap_or_default();
+    Blocked { code, stdout, stderr: stderr.join().expect("stderr reader"), took }
+}

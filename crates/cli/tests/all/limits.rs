@@ -1,7 +1,7 @@
 //! Resource limits: memory, time, fuel, stack and descriptors. The guest hits the limit; the
 //! host carries on and says what happened.
 
-use crate::harness::{Run, Sandbox, wat_file};
+use crate::harness::{Blocked, Run, Sandbox, run_blocking, wat_file};
 use std::time::{Duration, Instant};
 use test_programs_artifacts as guests;
 
@@ -192,55 +192,16 @@ fn traps_are_named_by_kind() {
     }
 }
 
-/// How a run meant to block ended: its exit status (`None` if it had to be killed after
-/// [`BLOCKED_PATIENCE`]), its stderr, and how long it ran.
-struct Blocked {
-    code: Option<i32>,
-    stderr: String,
-    took: Duration,
-}
-
 /// How long a run that should stop at its 1 s `--timeout` may take before it is killed (it
 /// would otherwise hang the test for 30 s or for ever).
 const BLOCKED_PATIENCE: Duration = Duration::from_secs(20);
 
-/// Runs `module` under `--timeout 1s` with `opts`, its stdin a pipe that stays open and
-/// silent, and its stdout a pipe nobody reads (so a guest that writes enough fills it).
+/// Runs `module` under `--timeout 1s` with `opts` (see [`run_blocking`]).
 fn run_blocked(opts: &[&str], module: &std::path::Path) -> Blocked {
-    use std::io::Read;
-    use std::process::Stdio;
-    let started = Instant::now();
-    let mut child = crate::harness::lucent_command()
-        .arg("run")
-        .args(["--timeout", "1s"])
-        .args(opts)
-        .arg(module)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lucent");
-    let _silent_stdin = child.stdin.take();
-    let _unread_stdout = child.stdout.take();
-    let mut stderr = child.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code();
-        }
-        if started.elapsed() > BLOCKED_PATIENCE {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let took = started.elapsed();
-    Blocked { code, stderr: reader.join().expect("stderr reader"), took }
+    let mut args: Vec<std::ffi::OsString> = vec!["--timeout".into(), "1s".into()];
+    args.extend(opts.iter().map(Into::into));
+    args.push(module.into());
+    run_blocking(&args, BLOCKED_PATIENCE, false)
 }
 
 /// A WAT command whose `_start` runs `body`, with the preview1 functions it may need.

@@ -2,10 +2,8 @@
 //! programs using pthreads, run unmodified, with the limits and process semantics of the
 //! runner; WAT modules for what the toolchains never emit.
 
-use crate::harness::{Run, Sandbox, lucent_command, wat_file};
-use std::io::Read;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use crate::harness::{Blocked, Run, Sandbox, run_blocking, wat_file};
+use std::time::Duration;
 use test_programs_artifacts as guests;
 
 #[test]
@@ -36,54 +34,12 @@ fn c_pthreads_create_join_mutex_cond_and_eagain() {
     assert_eq!(out.stdout, "join 144\nmutex 20000\ncond 1\npast the limit: EAGAIN\ndone\n");
 }
 
-/// How a run of `threads_end CASE` ended.
-struct Ended {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
 /// Runs `threads_end CASE` with `opts`, its stdin a pipe that stays open and silent; kills it
 /// after 20 s (a case that does not end would otherwise hang for ever).
-fn run_end_case(opts: &[&str], case: &str) -> Ended {
-    let started = Instant::now();
-    let mut child = lucent_command()
-        .arg("run")
-        .args(opts)
-        .arg(guests::THREADS_END)
-        .arg(case)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lucent");
-    let _silent_stdin = child.stdin.take();
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code();
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let took = started.elapsed();
-    Ended { code, stdout: out.join().expect("stdout"), stderr: err.join().expect("stderr"), took }
+fn run_end_case(opts: &[&str], case: &str) -> Blocked {
+    let mut args: Vec<&str> = opts.to_vec();
+    args.extend([guests::THREADS_END, case]);
+    run_blocking(&args, Duration::from_secs(20), true)
 }
 
 /// `proc_exit` or a trap in any thread ends the program with its status while the others are
