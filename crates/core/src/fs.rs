@@ -1,7 +1,10 @@
 //! The filesystem traits the core works through. Implementations live elsewhere (the host
 //! crate for the real filesystem); the core never touches a file itself.
 //!
-//! Every method has a default that refuses, so a backend implements only what it supports.
+//! Most methods have a default that refuses (each says which errno), so a backend implements
+//! only what it supports; a few defaults succeed as a no-op where that is what a file without
+//! the feature does: `fdflags` (none), `advise`, `sync` and `datasync` (and a directory's
+//! `fdflags` and `sync`).
 
 use crate::path::Component;
 use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};

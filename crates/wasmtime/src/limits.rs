@@ -213,5 +213,18 @@ mod tests {
         assert_eq!(defined_shared_memory_bytes(&wasm), (10 + 65536) << 16);
         assert_eq!(defined_shared_memory_bytes(&wat::parse_str("(module (memory 1 2))").unwrap()), 0);
         assert_eq!(defined_shared_memory_bytes(b"not wasm"), 0);
+        // A module cut anywhere, or with any byte changed, is read without a panic, and never
+        // found to hold more than its memory section declares at most.
+        let declared = (10 + 65536) << 16;
+        for end in 0..wasm.len() {
+            assert!(defined_shared_memory_bytes(&wasm[..end]) <= declared);
+        }
+        for at in 8..wasm.len() {
+            for byte in [0x00, 0x01, 0x03, 0x7f, 0x80, 0xff] {
+                let mut changed = wasm.clone();
+                changed[at] = byte;
+                let _ = defined_shared_memory_bytes(&changed);
+            }
+        }
     }
 }
