@@ -1,11 +1,10 @@
 //! `lucent`: the command-line runner.
 
 mod args;
-mod compile;
-mod run;
 
 use args::{Cli, Command};
 use clap::Parser;
+use lucent_runner::{compile, run};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -40,7 +39,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => {
             init_tracing(args.trace);
-            match run::run(&args) {
+            match run::run_process(&args) {
                 Ok(run::Outcome::Exited(status)) => ExitCode::from(status),
                 Ok(run::Outcome::Trapped) => ExitCode::from(run::TRAP_STATUS),
                 Ok(run::Outcome::TimedOut) => ExitCode::from(run::TIMEOUT_STATUS),

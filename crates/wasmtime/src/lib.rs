@@ -46,7 +46,6 @@
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
-pub mod cache;
 mod limits;
 pub mod policy;
 mod pre;

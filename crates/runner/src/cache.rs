@@ -4,7 +4,7 @@
 //! `.cwasm` costs.
 //!
 //! ```no_run
-//! use lucent_wasmtime::cache::ModuleCache;
+//! use lucent_runner::cache::ModuleCache;
 //! use wasmtime::{Engine, Module};
 //!
 //! let engine = Engine::new(&lucent_wasmtime::default_config())?;
@@ -57,6 +57,20 @@
 //! Nothing here fails a run: a cache that cannot be read or written is logged (target
 //! [`TARGET`], `DEBUG` level; rejected entries at `WARN`) and the module is compiled as if
 //! there were no cache.
+
+// A cache directory may be written by others: nothing here panics or wraps on what it reads.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::as_conversions,
+        clippy::cast_possible_truncation
+    )
+)]
 
 use std::collections::HashMap;
 use std::fs::{self, File, Metadata, OpenOptions};
@@ -644,12 +658,12 @@ mod tests {
 
     #[test]
     fn the_key_depends_on_the_module_and_the_configuration() {
-        let plain = Engine::new(&crate::default_config()).unwrap();
-        let mut config = crate::default_config();
+        let plain = Engine::new(&lucent_wasmtime::default_config()).unwrap();
+        let mut config = lucent_wasmtime::default_config();
         config.consume_fuel(true);
         let fuel = Engine::new(&config).unwrap();
         let (a, b) = (blake3::hash(b"a"), blake3::hash(b"b"));
-        assert_eq!(entry_key(&plain, &a), entry_key(&Engine::new(&crate::default_config()).unwrap(), &a));
+        assert_eq!(entry_key(&plain, &a), entry_key(&Engine::new(&lucent_wasmtime::default_config()).unwrap(), &a));
         assert_ne!(entry_key(&plain, &a), entry_key(&plain, &b));
         assert_ne!(entry_key(&plain, &a), entry_key(&fuel, &a));
     }

@@ -1,9 +1,9 @@
 //! The engine, and modules: compiled from `.wasm`/`.wat` (through the compile cache unless
 //! `--no-cache`), loaded from a precompiled `.cwasm`, or written as one by `lucent compile`.
 
-use crate::args::{CompileArgs, RunArgs};
+use crate::cache::ModuleCache;
+use crate::options::{CompileArgs, RunArgs};
 use anyhow::{anyhow, bail};
-use lucent_wasmtime::cache::ModuleCache;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::os::unix::fs::FileExt;
@@ -99,7 +99,7 @@ fn read_all(file: &mut File, shown: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The cache's log target.
-const CACHE_LOG: &str = lucent_wasmtime::cache::TARGET;
+const CACHE_LOG: &str = crate::cache::TARGET;
 
 /// The compile cache `lucent run` uses, if it can (why not is logged).
 pub fn cache(args: &RunArgs) -> Option<ModuleCache> {
@@ -176,7 +176,7 @@ fn load_precompiled(engine: &Engine, file: File, args: &RunArgs) -> anyhow::Resu
             "`{shown}` is a precompiled artifact: native code, which the sandbox cannot check; run it with --allow-precompiled if you trust it as you would a program"
         );
     }
-    lucent_wasmtime::cache::load_precompiled_trusted(engine, file).map_err(|e| {
+    crate::cache::load_precompiled_trusted(engine, file).map_err(|e| {
         anyhow!(
             "cannot load precompiled `{shown}`: {} (compile it again with `lucent compile` and the same --deterministic, --timeout and --fuel options as this run)",
             one_line(&e)

@@ -1,15 +1,15 @@
 //! `lucent run`: builds the context from the command line, loads and links the module, runs
 //! it, and turns the outcome into an exit status.
 
-use crate::args::RunArgs;
+use crate::cache::ModuleCache;
 use crate::compile::{self, Codegen, one_line};
+use crate::options::RunArgs;
 use anyhow::{Context as _, anyhow, bail};
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostClocks, HostDir, HostFile, HostSched, Withheld};
 use lucent_wasmtime::MemoryBudget;
-use lucent_wasmtime::cache::ModuleCache;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -64,7 +64,7 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
             None if option == "ro" => read_only = true,
             None if option == "rw" => read_only = false,
             Some(("quota", size)) => {
-                quota = Some(crate::args::parse_size(size).map_err(|e| anyhow!("invalid --dir `{spec}`: {e}"))?);
+                quota = Some(crate::options::parse_size(size).map_err(|e| anyhow!("invalid --dir `{spec}`: {e}"))?);
             }
             _ => bail!("invalid --dir `{spec}`: unknown option `{option}` (expected `ro`, `rw` or `quota=SIZE`)"),
         }
@@ -275,9 +275,11 @@ fn trap_kind(trap: Trap) -> &'static str {
 
 /// The threads of a threaded module: shared memories within `--max-memory`, `--max-threads`,
 /// a new thread's store as the main one (its context, the shared memory budget, the same
-/// timeout), and the process ending as soon as any thread ends the program.
+/// timeout), and, if `exit_process`, the process ending as soon as any thread ends the program.
 fn threads(
     args: &RunArgs,
+    epochs: bool,
+    exit_process: bool,
     store: &mut Store<Guest>,
     linker: &mut Linker<Guest>,
     module: &Module,
@@ -286,7 +288,6 @@ fn threads(
     use lucent_wasmtime::threads::{Threads, ThreadsConfig};
     let max_memory = args.max_memory.map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
     let config = ThreadsConfig { max_threads: args.max_threads, max_memory };
-    let timeout = args.timeout.is_some();
     let threads = Threads::new(
         store,
         linker,
@@ -297,7 +298,7 @@ fn threads(
             let mut store =
                 Store::new(engine, Guest { wasi: parent.wasi.for_thread(tid), budget: parent.budget.clone() });
             store.limiter(|guest| &mut guest.budget);
-            if timeout {
+            if epochs {
                 store.set_epoch_deadline(1);
             }
             Ok(store)
@@ -310,7 +311,9 @@ fn threads(
     if !store.data().budget.reserve(usize::try_from(reserved).unwrap_or(usize::MAX)) {
         bail!("cannot run `{shown}`: its shared memories do not fit in --max-memory");
     }
-    threads.on_end(|ending| std::process::exit(i32::from(outcome_status(&ending_outcome(ending)))));
+    if exit_process {
+        threads.on_end(|ending| std::process::exit(i32::from(outcome_status(&ending_outcome(ending)))));
+    }
     Ok(threads)
 }
 
@@ -338,12 +341,51 @@ fn call_unit(store: &mut Store<Guest>, func: Func, name: &str) -> anyhow::Result
     Ok(typed.call(&mut *store, ()))
 }
 
-/// Runs the module as the command line says.
+/// How long [`run`] waits for the other threads of a threaded program to finish once it has
+/// ended.
+const THREADS_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs the module as `args` say, in this process, and returns how it ended. For a threaded
+/// program, the other threads are stopped when it ends and waited for (up to 5 s): those in a
+/// hostcall or in `memory.atomic.wait` stop at once, those running code at their next epoch
+/// check, which is compiled in only with `--timeout` (without it, a thread spinning in
+/// WebAssembly code runs on). A front-end that is a process should use [`run_process`].
+///
+/// # Errors
+///
+/// If the module cannot be run (one line saying why); how the guest ended is the [`Outcome`].
 pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
-    let engine = compile::engine(Codegen::of_run(args), args.max_wasm_stack)?;
+    run_as(args, false)
+}
+
+/// Runs the module as `args` say, as a process does: when a threaded program ends, the process
+/// exits at once with its status, from the thread that ended it, without waiting for the
+/// others (what a native process does). Single-threaded programs return as with [`run`].
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_process(args: &RunArgs) -> anyhow::Result<Outcome> {
+    run_as(args, true)
+}
+
+fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
+    let mut codegen = Codegen::of_run(args);
+    let mut engine = compile::engine(codegen, args.max_wasm_stack)?;
     let shown = args.module.display().to_string();
     let cache = compile::cache(args);
-    let module = compile::load_module(&engine, args, cache.as_ref())?;
+    let mut module = compile::load_module(&engine, args, cache.as_ref())?;
+    let threaded = lucent_wasmtime::threads::is_threaded(&module);
+    if threaded && !exit_process && !codegen.epoch_interruption {
+        // In-process, the threads left when the program ends must stop, and those running or
+        // parked in `memory.atomic.wait` stop only at an epoch check: compile them in (a
+        // precompiled artifact without them stays as it is).
+        let with_epochs = Codegen { epoch_interruption: true, ..codegen };
+        let again = compile::engine(with_epochs, args.max_wasm_stack)?;
+        if let Ok(reloaded) = compile::load_module(&again, args, cache.as_ref()) {
+            (codegen, engine, module) = (with_epochs, again, reloaded);
+        }
+    }
     let withheld = withheld(args, cache.as_ref())?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
     let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
@@ -380,11 +422,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
             engine.increment_epoch();
         });
     }
-    let threads = if lucent_wasmtime::threads::is_threaded(&module) {
+    if codegen.epoch_interruption && args.timeout.is_none() {
+        // Epoch checks compiled in for the threads' sake: the epoch moves only when the
+        // program ends.
+        store.set_epoch_deadline(1);
+    }
+    let threads = if threaded {
         if args.invoke.is_some() {
             bail!("`{shown}` is a threaded module; --invoke runs single-threaded modules only");
         }
-        Some(threads(args, &mut store, &mut linker, &module, &shown)?)
+        Some(threads(args, codegen.epoch_interruption, exit_process, &mut store, &mut linker, &module, &shown)?)
     } else {
         None
     };
@@ -407,8 +454,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<Outcome> {
     }
     if let Some(threads) = threads {
         threads.link(&linker, &module).map_err(|e| anyhow!("cannot link `{shown}`: {}", one_line(&e)))?;
-        // Ends the process when the program ends, whichever thread ends it (see `threads`).
+        // With `exit_process`, the process ends as the program does, whichever thread ends it
+        // (see `threads`); otherwise the others are stopped and waited for.
         let ending = threads.run_main(&mut store).map_err(|e| anyhow!("cannot run `{shown}`: {}", one_line(&e)))?;
+        if !threads.wait(THREADS_PATIENCE) {
+            tracing::warn!(target: "lucent::run", "{} threads of `{shown}` still run after its end", threads.running());
+        }
         return Ok(ending_outcome(&ending));
     }
     let instance = match linker.instantiate(&mut store, &module) {
