@@ -301,9 +301,8 @@ impl<T: Send + 'static> Threads<T> {
             inner.running.fetch_sub(1, Ordering::SeqCst);
             return Ok(inner.take_ending());
         }
-        if let Some(memory) = inner.memories.first() {
-            (inner.get)(store.data_mut()).bind_memory(Some(memory.clone()));
-        }
+        let memory = inner.hostcall_memory(&instance, &mut *store);
+        (inner.get)(store.data_mut()).bind_memory(memory);
         (inner.get)(store.data_mut()).start_clocks();
         let result = start.call(&mut *store, ());
         (inner.get)(store.data_mut()).bind_memory::<SharedMemory>(None);
@@ -381,6 +380,12 @@ impl<T: Send + 'static> Inner<T> {
         }
     }
 
+    /// The memory hostcalls of `instance` use: its `memory` export if that is a shared
+    /// memory (whichever import it is), else the first shared memory made.
+    fn hostcall_memory(&self, instance: &wasmtime::Instance, store: &mut Store<T>) -> Option<SharedMemory> {
+        instance.get_shared_memory(&mut *store, "memory").or_else(|| self.memories.first().cloned())
+    }
+
     /// Makes thread `tid`'s store and instance and starts its host thread.
     fn start(self: &Arc<Self>, caller: &mut wasmtime::Caller<'_, T>, tid: u32, start_arg: i32) -> Option<()> {
         let pre = self.pre.get()?;
@@ -397,11 +402,12 @@ impl<T: Send + 'static> Inner<T> {
         }
         let instance = pre.instantiate(&mut store).ok()?;
         let entry = instance.get_typed_func::<(i32, i32), ()>(&mut store, THREAD_START).ok()?;
+        let memory = self.hostcall_memory(&instance, &mut store);
         let tid_arg = i32::try_from(tid).ok()?;
         let inner = self.clone();
         std::thread::Builder::new()
             .name(format!("wasi-thread-{tid}"))
-            .spawn(move || inner.run_thread(store, entry, tid_arg, start_arg))
+            .spawn(move || inner.run_thread(store, entry, memory, tid_arg, start_arg))
             .ok()
             .map(drop)
     }
@@ -411,12 +417,11 @@ impl<T: Send + 'static> Inner<T> {
         self: Arc<Self>,
         mut store: Store<T>,
         entry: wasmtime::TypedFunc<(i32, i32), ()>,
+        memory: Option<SharedMemory>,
         tid: i32,
         start_arg: i32,
     ) {
-        if let Some(memory) = self.memories.first() {
-            (self.get)(store.data_mut()).bind_memory(Some(memory.clone()));
-        }
+        (self.get)(store.data_mut()).bind_memory(memory);
         (self.get)(store.data_mut()).start_clocks();
         if let Err(e) = entry.call(&mut store, (tid, start_arg)) {
             // A thread stopped because the program ended is not news.

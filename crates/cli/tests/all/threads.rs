@@ -231,3 +231,22 @@ fn threads_listing_one_directory_each_see_it_whole() {
     out.expect_success();
     assert_eq!(out.stdout, "complete listings: 80 of 80\n");
 }
+
+#[test]
+fn hostcalls_use_the_shared_memory_exported_as_memory() {
+    // Two shared memories imported; the second is the module's `memory`, and holds the iovec
+    // and the text that `fd_write` must find.
+    let wat = r#"(module
+        (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+        (import "env" "scratch" (memory 1 1 shared))
+        (import "env" "memory" (memory 1 1 shared))
+        (export "memory" (memory 1))
+        (data (memory 1) (i32.const 0) "\10\00\00\00\03\00\00\00")
+        (data (memory 1) (i32.const 16) "hi\n")
+        (func (export "_start") (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))))"#;
+    let (_dir, path) = wat_file(wat);
+    let out = Run::new().run(&path, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, "hi\n");
+}
