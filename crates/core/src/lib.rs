@@ -42,6 +42,7 @@ mod ctx;
 pub mod env;
 pub mod fs;
 pub mod path;
+pub mod pipes;
 pub mod preview0;
 pub mod preview1;
 pub mod rights;
