@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn short_form_and_options_before_the_module() {
         let run = parse(&["lucent", "--dir", "a::b", "m.wasm", "x", "--dir", "y"]);
-        assert_eq!(run.dirs, ["a::b"]);
+        assert_eq!(run.guest.dirs, ["a::b"]);
         assert_eq!(run.module, PathBuf::from("m.wasm"));
         assert_eq!(run.args, ["x", "--dir", "y"]);
     }
@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn run_subcommand() {
         let run = parse(&["lucent", "run", "--env", "A=1", "--trace", "m.wat", "-v"]);
-        assert_eq!(run.envs, ["A=1"]);
+        assert_eq!(run.guest.envs, ["A=1"]);
         assert!(run.trace);
         assert_eq!(run.args, ["-v"]);
     }

@@ -2,7 +2,7 @@
 //! `--no-cache`), loaded from a precompiled `.cwasm`, or written as one by `lucent compile`.
 
 use crate::cache::ModuleCache;
-use crate::options::{CompileArgs, RunArgs};
+use crate::options::{CompileArgs, GuestArgs};
 use anyhow::{anyhow, bail};
 use std::fs::File;
 use std::io::{IsTerminal, Read};
@@ -25,8 +25,8 @@ pub struct Codegen {
 }
 
 impl Codegen {
-    /// The code-changing options of `lucent run`.
-    pub fn of_run(args: &RunArgs) -> Codegen {
+    /// The code-changing options of a run.
+    pub fn of_guest(args: &GuestArgs) -> Codegen {
         Codegen {
             deterministic: args.deterministic,
             epoch_interruption: args.timeout.is_some(),
@@ -101,8 +101,8 @@ fn read_all(file: &mut File, shown: &str) -> anyhow::Result<Vec<u8>> {
 /// The cache's log target.
 const CACHE_LOG: &str = crate::cache::TARGET;
 
-/// The compile cache `lucent run` uses, if it can (why not is logged).
-pub fn cache(args: &RunArgs) -> Option<ModuleCache> {
+/// The compile cache a run uses, if it can (why not is logged).
+pub fn cache(args: &GuestArgs) -> Option<ModuleCache> {
     if args.no_cache {
         return None;
     }
@@ -115,10 +115,14 @@ pub fn cache(args: &RunArgs) -> Option<ModuleCache> {
         .ok()
 }
 
-/// Loads the module `lucent run` was given: a precompiled artifact (with
-/// `--allow-precompiled`), or a binary or text module compiled through `cache`.
-pub fn load_module(engine: &Engine, args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Module> {
-    let path = &args.module;
+/// Loads the module at `path`: a precompiled artifact (if `args` allow them), or a binary or
+/// text module compiled through `cache`.
+pub fn load_module(
+    engine: &Engine,
+    args: &GuestArgs,
+    path: &Path,
+    cache: Option<&ModuleCache>,
+) -> anyhow::Result<Module> {
     let shown = path.display().to_string();
     let mut file = File::open(path).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
     let meta = file.metadata().map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
@@ -130,7 +134,7 @@ pub fn load_module(engine: &Engine, args: &RunArgs, cache: Option<&ModuleCache>)
     let mut magic = [0; 4];
     let magic_len = file.read_at(&mut magic, 0).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
     if magic_len == magic.len() && &magic == ELF_MAGIC {
-        return load_precompiled(engine, file, args);
+        return load_precompiled(engine, file, path, args.allow_precompiled);
     }
     match cache {
         Some(cache) => {
@@ -145,17 +149,17 @@ pub fn load_module(engine: &Engine, args: &RunArgs, cache: Option<&ModuleCache>)
     }
 }
 
-/// The bytes the shared memories `args.module` defines may grow to (see
+/// The bytes the shared memories of the module at `path` defines may grow to (see
 /// [`lucent_wasmtime::defined_shared_memory_bytes`]), read again from the file: 0 for a
 /// precompiled artifact (trusted as a program is) and for a module that is not a regular file
 /// (it was read once, and is not read again).
-pub fn defined_shared_memory_bytes(args: &RunArgs) -> anyhow::Result<u64> {
-    let shown = args.module.display();
-    let meta = std::fs::metadata(&args.module).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
+pub fn defined_shared_memory_bytes(path: &Path) -> anyhow::Result<u64> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
     if !meta.is_file() {
         return Ok(0);
     }
-    let bytes = std::fs::read(&args.module).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read module `{shown}`: {e}"))?;
     if bytes.starts_with(ELF_MAGIC) {
         return Ok(0);
     }
@@ -164,14 +168,14 @@ pub fn defined_shared_memory_bytes(args: &RunArgs) -> anyhow::Result<u64> {
 }
 
 /// Loads a precompiled artifact, if the command line allows it.
-fn load_precompiled(engine: &Engine, file: File, args: &RunArgs) -> anyhow::Result<Module> {
-    let shown = args.module.display();
-    match Engine::detect_precompiled_file(&args.module) {
+fn load_precompiled(engine: &Engine, file: File, path: &Path, allowed: bool) -> anyhow::Result<Module> {
+    let shown = path.display();
+    match Engine::detect_precompiled_file(path) {
         Ok(Some(Precompiled::Module)) => {}
         Ok(Some(Precompiled::Component)) => bail!("`{shown}` is a precompiled component; Lucent runs modules"),
         _ => bail!("`{shown}` is an ELF file, not a WebAssembly module or a precompiled artifact"),
     }
-    if !args.allow_precompiled {
+    if !allowed {
         bail!(
             "`{shown}` is a precompiled artifact: native code, which the sandbox cannot check; run it with --allow-precompiled if you trust it as you would a program"
         );

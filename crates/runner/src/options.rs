@@ -32,9 +32,11 @@ pub struct CompileArgs {
     pub module: PathBuf,
 }
 
-/// Options of `lucent run`.
-#[derive(Args, Debug)]
-pub struct RunArgs {
+/// The options of every front-end that runs guests (`lucent run`, `lucent serve`): what the
+/// guest's context holds (directories, environment, clocks, randomness), its limits, and how
+/// its module is loaded.
+#[derive(Args, Debug, Clone)]
+pub struct GuestArgs {
     /// Give the guest a host directory: HOST, or HOST::GUEST to name it differently inside;
     /// HOST::GUEST:ro makes it read-only (nothing beneath it can be written, created, renamed,
     /// linked or removed); HOST::GUEST:quota=SIZE caps what the guest can add to the disk beneath it
@@ -58,17 +60,6 @@ pub struct RunArgs {
     /// Pass the whole host environment to the guest (`--env` entries take precedence).
     #[arg(long)]
     pub inherit_env: bool,
-
-    /// The program name the guest sees as argv[0] (default: MODULE as given).
-    #[arg(long, value_name = "NAME")]
-    pub argv0: Option<String>,
-
-    /// Call this exported function instead of `_start`. Reactors (modules exporting
-    /// `_initialize`) are initialised first. If the function takes parameters, ARGS are its
-    /// parameters (integers or floats); otherwise ARGS are the guest's arguments, as for
-    /// `_start`. Its results are printed, one per line.
-    #[arg(long, value_name = "NAME")]
-    pub invoke: Option<String>,
 
     /// Round every clock the guest reads (realtime, monotonic, CPU time) down to this
     /// granularity, e.g. `100us`, `1ms`, `1s` (units: ns, us, ms, s); `clock_res_get` reports
@@ -121,16 +112,6 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub max_open_files: Option<u32>,
 
-    /// For threaded modules (wasi-threads): the most threads running at once, the main thread
-    /// included; creating more fails in the guest (`pthread_create` returns `EAGAIN`).
-    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_threads: u32,
-
-    /// Print one line per hostcall on stderr: the call with its decoded arguments, and its
-    /// result or errno.
-    #[arg(long)]
-    pub trace: bool,
-
     /// Satisfy imports Lucent does not provide with functions that trap when called, so that a
     /// module with unused foreign imports can still run.
     #[arg(long)]
@@ -152,6 +133,35 @@ pub struct RunArgs {
     /// much as a program you would run. WebAssembly modules are sandboxed either way.
     #[arg(long)]
     pub allow_precompiled: bool,
+}
+
+/// Options of `lucent run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The guest's context, limits and loading.
+    #[command(flatten)]
+    pub guest: GuestArgs,
+
+    /// The program name the guest sees as argv[0] (default: MODULE as given).
+    #[arg(long, value_name = "NAME")]
+    pub argv0: Option<String>,
+
+    /// Call this exported function instead of `_start`. Reactors (modules exporting
+    /// `_initialize`) are initialised first. If the function takes parameters, ARGS are its
+    /// parameters (integers or floats); otherwise ARGS are the guest's arguments, as for
+    /// `_start`. Its results are printed, one per line.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+
+    /// For threaded modules (wasi-threads): the most threads running at once, the main thread
+    /// included; creating more fails in the guest (`pthread_create` returns `EAGAIN`).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_threads: u32,
+
+    /// Print one line per hostcall on stderr: the call with its decoded arguments, and its
+    /// result or errno.
+    #[arg(long)]
+    pub trace: bool,
 
     /// The WebAssembly module to run (binary `.wasm`, text `.wat`, or with
     /// --allow-precompiled a `.cwasm` from `lucent compile`).

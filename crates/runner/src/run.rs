@@ -3,7 +3,7 @@
 
 use crate::cache::ModuleCache;
 use crate::compile::{self, Codegen, one_line};
-use crate::options::RunArgs;
+use crate::options::{GuestArgs, RunArgs};
 use anyhow::{Context as _, anyhow, bail};
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
@@ -79,7 +79,11 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
 /// this process. The one this run uses (`cache`), the one `--cache-dir` names, and the
 /// default one that later runs may use. Each is made (empty, 0700) if it is missing, even with
 /// `--no-cache`: a cache a later run made while this guest runs would not be withheld from it.
-fn withheld(args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
+///
+/// # Errors
+///
+/// If a cache directory exists but cannot be withheld.
+pub fn withheld(args: &GuestArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
     let mut withheld = Withheld::new();
     let dirs = cache
         .map(|c| c.dir().to_path_buf())
@@ -110,6 +114,26 @@ fn withheld(args: &RunArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<W
 /// guest's arguments (rather than the parameters of an `--invoke`d function). No preopen
 /// reaches into `withheld`.
 fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyhow::Result<WasiCtx> {
+    let argv0 = match &args.argv0 {
+        Some(name) => name.as_bytes().to_vec(),
+        None => args.module.as_os_str().as_bytes().to_vec(),
+    };
+    let mut builder = context_builder(&args.guest, withheld)?.arg(argv0);
+    if guest_args {
+        builder = builder.args(args.args.iter().map(|a| a.as_bytes()));
+    }
+    builder.build().map_err(|e| anyhow!("{e}"))
+}
+
+/// A context builder with everything the options give but the arguments and the standard
+/// streams: clocks, randomness, environment, directories (none reaching into `withheld`),
+/// listening sockets and the descriptor limit. A front-end adds the rest (the per-request
+/// server: the request's arguments, environment and streams).
+///
+/// # Errors
+///
+/// A directory or socket that cannot be opened, a bad `--dir`, a `--start-time` too large.
+pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Result<WasiCtxBuilder> {
     let mut builder: WasiCtxBuilder = lucent_host::host_builder();
     let (mut clocks, sched): (Arc<dyn WasiClocks>, Arc<dyn WasiSched>) = if args.deterministic {
         let epoch = args.start_time.checked_mul(1_000_000_000).ok_or_else(|| anyhow!("--start-time is too large"))?;
@@ -125,14 +149,6 @@ fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyh
     builder = builder.clocks(clocks).sched(sched);
     if let Some(seed) = args.random_seed.or(args.deterministic.then_some(0)) {
         builder = builder.random(Box::new(SeededRandom::new(seed)));
-    }
-    let argv0 = match &args.argv0 {
-        Some(name) => name.as_bytes().to_vec(),
-        None => args.module.as_os_str().as_bytes().to_vec(),
-    };
-    builder = builder.arg(argv0);
-    if guest_args {
-        builder = builder.args(args.args.iter().map(|a| a.as_bytes()));
     }
     if args.inherit_env {
         for (name, value) in std::env::vars_os() {
@@ -178,7 +194,7 @@ fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyh
     if let Some(max) = args.max_open_files {
         builder = builder.max_open_files(max);
     }
-    builder.build().map_err(|e| anyhow!("{e}"))
+    Ok(builder)
 }
 
 /// Refuses imports nothing provides, naming the first one.
@@ -286,7 +302,7 @@ fn threads(
     shown: &str,
 ) -> anyhow::Result<lucent_wasmtime::threads::Threads<Guest>> {
     use lucent_wasmtime::threads::{Threads, ThreadsConfig};
-    let max_memory = args.max_memory.map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
+    let max_memory = args.guest.max_memory.map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
     let config = ThreadsConfig { max_threads: args.max_threads, max_memory };
     let threads = Threads::new(
         store,
@@ -370,23 +386,23 @@ pub fn run_process(args: &RunArgs) -> anyhow::Result<Outcome> {
 }
 
 fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
-    let mut codegen = Codegen::of_run(args);
-    let mut engine = compile::engine(codegen, args.max_wasm_stack)?;
+    let mut codegen = Codegen::of_guest(&args.guest);
+    let mut engine = compile::engine(codegen, args.guest.max_wasm_stack)?;
     let shown = args.module.display().to_string();
-    let cache = compile::cache(args);
-    let mut module = compile::load_module(&engine, args, cache.as_ref())?;
+    let cache = compile::cache(&args.guest);
+    let mut module = compile::load_module(&engine, &args.guest, &args.module, cache.as_ref())?;
     let threaded = lucent_wasmtime::threads::is_threaded(&module);
     if threaded && !exit_process && !codegen.epoch_interruption {
         // In-process, the threads left when the program ends must stop, and those running or
         // parked in `memory.atomic.wait` stop only at an epoch check: compile them in (a
         // precompiled artifact without them stays as it is).
         let with_epochs = Codegen { epoch_interruption: true, ..codegen };
-        let again = compile::engine(with_epochs, args.max_wasm_stack)?;
-        if let Ok(reloaded) = compile::load_module(&again, args, cache.as_ref()) {
+        let again = compile::engine(with_epochs, args.guest.max_wasm_stack)?;
+        if let Ok(reloaded) = compile::load_module(&again, &args.guest, &args.module, cache.as_ref()) {
             (codegen, engine, module) = (with_epochs, again, reloaded);
         }
     }
-    let withheld = withheld(args, cache.as_ref())?;
+    let withheld = withheld(&args.guest, cache.as_ref())?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
     let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
     let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;
@@ -394,23 +410,23 @@ fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
     let mut linker = Linker::new(&engine);
     lucent_wasmtime::add_to_linker_for(&mut linker, &module, |guest: &mut Guest| &mut guest.wasi)
         .map_err(|e| anyhow!("{}", one_line(&e)))?;
-    let limit = args.max_memory.map_or(usize::MAX, |bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
+    let limit = args.guest.max_memory.map_or(usize::MAX, |bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
     let mut store = Store::new(&engine, Guest { wasi, budget: MemoryBudget::new(limit) });
     store.limiter(|guest| &mut guest.budget);
-    if args.max_memory.is_some() {
+    if args.guest.max_memory.is_some() {
         // Shared memories the module defines grow without asking the limiter: their maxima
         // are the budget's from the start.
-        let shared = compile::defined_shared_memory_bytes(args)?;
+        let shared = compile::defined_shared_memory_bytes(&args.module)?;
         if !store.data().budget.reserve(usize::try_from(shared).unwrap_or(usize::MAX)) {
             bail!(
                 "`{shown}` defines shared memories that may grow to {shared} bytes, more than --max-memory; shared memories grow without asking the limit, so their declared maximum must fit in it"
             );
         }
     }
-    if let Some(fuel) = args.fuel {
+    if let Some(fuel) = args.guest.fuel {
         store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
     }
-    if let Some(timeout) = args.timeout {
+    if let Some(timeout) = args.guest.timeout {
         // At the deadline: wasm code stops at its next epoch check, and a hostcall waiting
         // (a sleep, a read, an accept, a FIFO open) stops waiting.
         store.set_epoch_deadline(1);
@@ -422,7 +438,7 @@ fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
             engine.increment_epoch();
         });
     }
-    if codegen.epoch_interruption && args.timeout.is_none() {
+    if codegen.epoch_interruption && args.guest.timeout.is_none() {
         // Epoch checks compiled in for the threads' sake: the epoch moves only when the
         // program ends.
         store.set_epoch_deadline(1);
@@ -435,7 +451,7 @@ fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
     } else {
         None
     };
-    if args.trap_unknown_imports {
+    if args.guest.trap_unknown_imports {
         linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{}", one_line(&e)))?;
     } else {
         check_imports(&linker, &mut store, &module, &shown)?;
