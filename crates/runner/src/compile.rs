@@ -51,6 +51,12 @@ pub fn one_line(e: &wasmtime::Error) -> String {
 
 /// The engine for `codegen`, with a stack limit (which does not change the code).
 pub fn engine(codegen: Codegen, max_wasm_stack: Option<u64>) -> anyhow::Result<Engine> {
+    Engine::new(&config(codegen, max_wasm_stack)?).map_err(|e| anyhow!("{}", one_line(&e)))
+}
+
+/// The engine's configuration for `codegen`, for a front-end to add to (the server: the
+/// pooling allocator).
+pub fn config(codegen: Codegen, max_wasm_stack: Option<u64>) -> anyhow::Result<wasmtime::Config> {
     let mut config = lucent_wasmtime::default_config();
     if codegen.deterministic {
         config.cranelift_nan_canonicalization(true).relaxed_simd_deterministic(true);
@@ -60,7 +66,7 @@ pub fn engine(codegen: Codegen, max_wasm_stack: Option<u64>) -> anyhow::Result<E
     if let Some(stack) = max_wasm_stack {
         config.max_wasm_stack(usize::try_from(stack).map_err(|_| anyhow!("--max-wasm-stack is too large"))?);
     }
-    Engine::new(&config).map_err(|e| anyhow!("{}", one_line(&e)))
+    Ok(config)
 }
 
 /// The first bytes of an ELF file, as precompiled artifacts are.

@@ -2,7 +2,8 @@
 //! containerd shim to come): the options of a run ([`options`]), loading a module from a
 //! `.wasm`, a `.wat`, a precompiled artifact or the compile cache ([`compile`], [`cache`]),
 //! turning the options into a context with its limits and running the module with the
-//! exit-status policy ([`run`]).
+//! exit-status policy ([`run`]), and one thread per engine that stops guests at their
+//! deadlines ([`deadline`]).
 //!
 //! ```no_run
 //! use clap::Parser;
@@ -22,5 +23,6 @@
 
 pub mod cache;
 pub mod compile;
+pub mod deadline;
 pub mod options;
 pub mod run;

@@ -3,6 +3,7 @@
 
 use crate::cache::ModuleCache;
 use crate::compile::{self, Codegen, one_line};
+use crate::deadline::Deadlines;
 use crate::options::{GuestArgs, RunArgs};
 use anyhow::{Context as _, anyhow, bail};
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
@@ -13,6 +14,7 @@ use lucent_wasmtime::MemoryBudget;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::{Func, Instance, Linker, Module, Store, Trap, Val, ValType, WasmBacktrace};
 
 /// How far virtual time moves at every clock read under `--deterministic`.
@@ -359,7 +361,7 @@ fn call_unit(store: &mut Store<Guest>, func: Func, name: &str) -> anyhow::Result
 
 /// How long [`run`] waits for the other threads of a threaded program to finish once it has
 /// ended.
-const THREADS_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+const THREADS_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Runs the module as `args` say, in this process, and returns how it ended. For a threaded
 /// program, the other threads are stopped when it ends and waited for (up to 5 s): those in a
@@ -426,18 +428,18 @@ fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
     if let Some(fuel) = args.guest.fuel {
         store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
     }
-    if let Some(timeout) = args.guest.timeout {
-        // At the deadline: wasm code stops at its next epoch check, and a hostcall waiting
-        // (a sleep, a read, an accept, a FIFO open) stops waiting.
-        store.set_epoch_deadline(1);
-        let engine = engine.clone();
-        let stop = store.data().wasi.stop_handle();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_nanos(timeout));
-            stop.stop();
-            engine.increment_epoch();
-        });
-    }
+    // At the deadline: wasm code stops at its next epoch check, and a hostcall waiting (a
+    // sleep, a read, an accept, a FIFO open) stops waiting. Both are cancelled when the run
+    // returns, so an in-process run leaves nothing behind.
+    let (_deadlines, _deadline) = match args.guest.timeout {
+        Some(timeout) => {
+            store.set_epoch_deadline(1);
+            let deadlines = Deadlines::new(&engine).context("cannot start the --timeout thread")?;
+            let deadline = deadlines.add(Duration::from_nanos(timeout), store.data().wasi.stop_handle());
+            (Some(deadlines), Some(deadline))
+        }
+        None => (None, None),
+    };
     if codegen.epoch_interruption && args.guest.timeout.is_none() {
         // Epoch checks compiled in for the threads' sake: the epoch moves only when the
         // program ends.

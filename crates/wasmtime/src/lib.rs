@@ -53,7 +53,7 @@ pub mod threads;
 pub mod trace;
 
 pub use limits::{MemoryBudget, TABLE_ELEMENT_BYTES, defined_shared_memory_bytes};
-pub use pre::{WasiPre, pooling_config};
+pub use pre::{WasiPre, pooling_config, use_pooling};
 
 use lucent_abi::{Errno, GuestMemory};
 use lucent_core::WasiCtx;

@@ -35,6 +35,13 @@ use wasmtime::{Instance, InstanceAllocationStrategy, InstancePre, Linker, Module
 /// memory for good. 0 returns everything. An instantiation past `instances` live ones fails
 /// with an error.
 pub fn pooling_config(instances: u32, max_memory: usize, keep_resident: usize) -> wasmtime::Config {
+    let mut config = crate::default_config();
+    use_pooling(&mut config, instances, max_memory, keep_resident);
+    config
+}
+
+/// Switches `config` to the pooling allocator, as [`pooling_config`] describes.
+pub fn use_pooling(config: &mut wasmtime::Config, instances: u32, max_memory: usize, keep_resident: usize) {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_core_instances(instances)
         .total_memories(instances)
@@ -42,9 +49,7 @@ pub fn pooling_config(instances: u32, max_memory: usize, keep_resident: usize) -
         .max_memory_size(max_memory)
         .linear_memory_keep_resident(keep_resident)
         .table_keep_resident(keep_resident.min(64 << 10));
-    let mut config = crate::default_config();
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool)).memory_init_cow(true);
-    config
 }
 
 /// A module linked once against a [`Linker`] holding the WASI functions (and whatever else

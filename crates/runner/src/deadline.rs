@@ -1,0 +1,226 @@
+//! Deadlines for many guests on one engine, kept by one thread: never a thread per guest.
+//!
+//! A guest's deadline is its stop signal ([`Stop`]) and an instant. When the instant comes,
+//! the thread gives the signal, which ends a wait inside a hostcall at once, and moves the
+//! engine's epoch, which stops running WebAssembly code at its next epoch check (for stores
+//! set up with [`lucent_wasmtime::interrupt_on_stop`], or with an epoch deadline of 1). The
+//! epoch moves only when a deadline passes, so guests that finish in time never see a tick.
+
+use lucent_core::stop::Stop;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use wasmtime::Engine;
+
+/// The deadlines of one engine's guests, and the thread that keeps them. Dropping it ends the
+/// thread; deadlines still pending then never pass.
+pub struct Deadlines {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// When each pending deadline passes, earliest first.
+    queue: BinaryHeap<Reverse<(Instant, u64)>>,
+    /// The stop signals of the deadlines not yet passed or cancelled.
+    stops: HashMap<u64, Arc<Stop>>,
+    next: u64,
+    closed: bool,
+    /// How many deadlines have passed.
+    passed: u64,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Deadlines {
+    /// Starts the thread that keeps deadlines for guests of `engine`.
+    ///
+    /// # Errors
+    ///
+    /// If the thread cannot be started.
+    pub fn new(engine: &Engine) -> std::io::Result<Deadlines> {
+        let shared = Arc::new(Shared { state: Mutex::default(), changed: Condvar::new() });
+        let kept = shared.clone();
+        let engine = engine.clone();
+        std::thread::Builder::new().name("lucent-deadlines".into()).spawn(move || keep(&kept, &engine))?;
+        Ok(Deadlines { shared })
+    }
+
+    /// Stops `stop`'s guest `after` from now, unless the returned guard is dropped first.
+    pub fn add(&self, after: Duration, stop: Arc<Stop>) -> Deadline {
+        let at = Instant::now().checked_add(after);
+        let mut state = self.shared.lock();
+        let id = state.next;
+        state.next = id.wrapping_add(1);
+        // A deadline too far to represent never passes.
+        if let Some(at) = at {
+            state.queue.push(Reverse((at, id)));
+            state.stops.insert(id, stop);
+        }
+        drop(state);
+        self.shared.changed.notify_one();
+        Deadline { shared: self.shared.clone(), id }
+    }
+
+    /// How many deadlines have passed so far.
+    pub fn passed(&self) -> u64 {
+        self.shared.lock().passed
+    }
+
+    /// How many deadlines are pending (neither passed nor cancelled).
+    pub fn pending(&self) -> usize {
+        self.shared.lock().stops.len()
+    }
+}
+
+impl Drop for Deadlines {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.changed.notify_one();
+    }
+}
+
+impl std::fmt::Debug for Deadlines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deadlines").field("pending", &self.pending()).finish()
+    }
+}
+
+/// A pending deadline; dropping it cancels it (the guest finished in time).
+#[derive(Debug)]
+pub struct Deadline {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.stops.remove(&self.id);
+        // Cancelled entries leave the queue when they come up; when none is pending, at once.
+        if state.stops.is_empty() {
+            state.queue.clear();
+        }
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
+/// The thread: sleeps until the earliest deadline, stops its guest and moves the epoch.
+fn keep(shared: &Shared, engine: &Engine) {
+    let mut state = shared.lock();
+    loop {
+        if state.closed {
+            return;
+        }
+        let now = Instant::now();
+        let mut fired = false;
+        while let Some(&Reverse((at, id))) = state.queue.peek() {
+            if at > now {
+                break;
+            }
+            state.queue.pop();
+            if let Some(stop) = state.stops.remove(&id) {
+                stop.stop();
+                state.passed = state.passed.wrapping_add(1);
+                fired = true;
+            }
+        }
+        if fired {
+            engine.increment_epoch();
+        }
+        state = match state.queue.peek() {
+            None => shared.changed.wait(state).unwrap_or_else(PoisonError::into_inner),
+            Some(&Reverse((at, _))) => {
+                let wait = at.saturating_duration_since(Instant::now());
+                shared.changed.wait_timeout(state, wait).unwrap_or_else(PoisonError::into_inner).0
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait_until(what: impl Fn() -> bool) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if what() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    }
+
+    #[test]
+    fn deadlines_pass_in_order_and_cancelled_ones_do_not() {
+        let engine = Engine::default();
+        let deadlines = Deadlines::new(&engine).unwrap();
+        let (late, early, cancelled) = (Arc::new(Stop::new()), Arc::new(Stop::new()), Arc::new(Stop::new()));
+        let _late = deadlines.add(Duration::from_millis(300), late.clone());
+        let _early = deadlines.add(Duration::from_millis(20), early.clone());
+        drop(deadlines.add(Duration::from_millis(10), cancelled.clone()));
+        assert!(wait_until(|| early.is_stopped()));
+        assert!(!late.is_stopped(), "a later deadline passed with an earlier one");
+        assert!(wait_until(|| late.is_stopped()));
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(!cancelled.is_stopped());
+        assert_eq!((deadlines.passed(), deadlines.pending()), (2, 0));
+    }
+
+    #[test]
+    fn a_passing_deadline_interrupts_running_code() {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let module = wasmtime::Module::new(&engine, r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+        let deadlines = Deadlines::new(&engine).unwrap();
+        let mut store = wasmtime::Store::new(&engine, Arc::new(Stop::new()));
+        store.set_epoch_deadline(1);
+        let stop = store.data().clone();
+        store.epoch_deadline_callback(move |_| {
+            if stop.is_stopped() {
+                Err(wasmtime::Trap::Interrupt.into())
+            } else {
+                Ok(wasmtime::UpdateDeadline::Continue(1))
+            }
+        });
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let spin = instance.get_typed_func::<(), ()>(&mut store, "spin").unwrap();
+        let _deadline = deadlines.add(Duration::from_millis(50), store.data().clone());
+        let error = spin.call(&mut store, ()).unwrap_err();
+        assert_eq!(error.downcast_ref::<wasmtime::Trap>(), Some(&wasmtime::Trap::Interrupt));
+    }
+
+    #[test]
+    fn thousands_of_guests_share_the_one_thread() {
+        let engine = Engine::default();
+        let deadlines = Deadlines::new(&engine).unwrap();
+        let stops: Vec<Arc<Stop>> = (0..5_000).map(|_| Arc::new(Stop::new())).collect();
+        let guards: Vec<Deadline> = stops
+            .iter()
+            .enumerate()
+            .map(|(i, s)| deadlines.add(Duration::from_millis(i as u64 % 50), s.clone()))
+            .collect();
+        assert!(wait_until(|| stops.iter().all(|s| s.is_stopped())));
+        assert_eq!(deadlines.passed(), 5_000);
+        drop(guards);
+        assert_eq!(deadlines.pending(), 0);
+    }
+}
