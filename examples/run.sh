@@ -19,6 +19,9 @@ done
 cargo build --quiet --release --target wasm32-wasip1 \
     --manifest-path examples/rust-files/Cargo.toml --target-dir target/examples/rust
 cp target/examples/rust/wasm32-wasip1/release/rust-files.wasm "$out/"
+cargo build --quiet --release --target wasm32-wasip1 \
+    --manifest-path examples/rust-wagi/Cargo.toml --target-dir target/examples/rust
+cp target/examples/rust/wasm32-wasip1/release/rust-wagi.wasm "$out/"
 
 fail() { echo "FAILED: $*" >&2; exit 1; }
 
@@ -59,6 +62,26 @@ escape=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "http://127.0.0.1:$
 wait "$server"
 cat "$work/httpd.log"
 [[ "$page" == "<h1>Lucent</h1>" && "$missing" == 404 && "$escape" == 403 ]] || fail "httpd: $page $missing $escape"
+
+echo "== lucent serve (WAGI: C and Rust handlers routed by examples/wagi/modules.toml)"
+"$lucent" serve --listen 127.0.0.1:0 --config examples/wagi/modules.toml 2> "$work/serve.log" &
+server=$!
+for _ in $(seq 100); do grep -q "serving http" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+base=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -1)
+rust=$(curl -s "$base/hello?name=Ada")
+posted=$(curl -s --data-binary 'twelve bytes' "$base/hello")
+c=$(curl -s "$base/c/page?one&two")
+bad=$(curl -s -o /dev/null -w '%{http_code}' "$base/hello?name=")
+none=$(curl -s -o /dev/null -w '%{http_code}' "$base/nowhere")
+kill -TERM "$server"
+wait "$server"
+cat "$work/serve.log"
+echo "$rust"; echo "$posted"; echo "$c"
+[[ "$rust" == "Hello, Ada, from Rust!" ]] || fail "serve: rust: $rust"
+[[ "$posted" == $'Hello, world, from Rust!\nYou sent 12 bytes.' ]] || fail "serve: post: $posted"
+[[ "$c" == $'Hello from C! GET /page\nargument 1: one\nargument 2: two' ]] || fail "serve: c: $c"
+[[ "$bad" == 400 && "$none" == 404 ]] || fail "serve: statuses $bad $none"
+grep -q "GET /hello 200" "$work/serve.log" || fail "serve: no access log"
 
 [[ "$(cat "$work/outside.txt")" == "secret" ]] || fail "outside.txt changed"
 echo "== all examples ran"

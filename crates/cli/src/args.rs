@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use lucent_runner::options::{CompileArgs, RunArgs};
+use lucent_serve::options::ServeArgs;
 use std::ffi::OsString;
 
 const EXIT_CODES: &str = "\
@@ -41,11 +42,31 @@ pub enum Command {
     /// `lucent run --allow-precompiled` loads without compiling. Give the same --deterministic,
     /// --timeout and --fuel options as the runs that will use it: they change the code.
     Compile(CompileArgs),
+    /// Serve HTTP: every request runs in a fresh instance of a WebAssembly module, as WAGI
+    /// (the WebAssembly Gateway Interface, after CGI) runs it. The request line and headers
+    /// are CGI environment variables, the body is standard input, and what the guest writes
+    /// on standard output (CGI headers, a blank line, the body) is the response, sent once the
+    /// guest has finished. Its standard error goes to the log, tagged with the request id.
+    #[command(after_help = SERVE_ANSWERS)]
+    Serve(ServeArgs),
 }
+
+const SERVE_ANSWERS: &str = "\
+What the server answers when the guest does not:
+  404  no route serves the path
+  408  the body took longer than --body-timeout to arrive
+  413  the body is larger than --max-request-body
+  500  the guest trapped, wrote no valid CGI headers, wrote more than
+       --max-response-body, or could not be instantiated
+  503  --max-instances guests run and --max-queue requests wait already
+  504  the guest ran past --timeout (default 30s) and was stopped
+Logs: one access line per request (LUCENT_LOG=lucent::serve=warn to quiet it).
+SIGINT or SIGTERM stops accepting, lets requests in flight finish (up to
+--shutdown-timeout) and exits.";
 
 /// Makes `lucent [OPTIONS] MODULE ...` mean `lucent run [OPTIONS] MODULE ...`.
 pub fn normalise(mut argv: Vec<OsString>) -> Vec<OsString> {
-    let explicit = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
+    let explicit = ["run", "compile", "serve", "help", "-h", "--help", "-V", "--version"];
     match argv.get(1) {
         Some(first) if explicit.iter().any(|e| first == e) => argv,
         Some(_) => {
@@ -65,7 +86,7 @@ mod tests {
         let argv = normalise(args.iter().map(OsString::from).collect());
         match Cli::try_parse_from(argv).unwrap().command {
             Command::Run(run) => run,
-            Command::Compile(_) => panic!("not a run"),
+            other => panic!("not a run: {other:?}"),
         }
     }
 
@@ -95,8 +116,26 @@ mod tests {
                 assert_eq!(compile.fuel, Some(1));
                 assert_eq!(compile.module, PathBuf::from("m.wasm"));
             }
-            Command::Run(_) => panic!("not a compile"),
+            other => panic!("not a compile: {other:?}"),
         }
+    }
+
+    #[test]
+    fn serve_subcommand() {
+        let argv = normalise(
+            ["lucent", "serve", "--listen", "0.0.0.0:8080", "--dir", "d", "m.wasm"].map(OsString::from).into(),
+        );
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Serve(serve) => {
+                assert_eq!(serve.listen.port(), 8080);
+                assert_eq!(serve.guest.dirs, ["d"]);
+                assert_eq!(serve.module, Some(PathBuf::from("m.wasm")));
+                assert_eq!(serve.max_request_body, 10 << 20);
+            }
+            other => panic!("not a serve: {other:?}"),
+        }
+        let both = normalise(["lucent", "serve", "--config", "modules.toml", "m.wasm"].map(OsString::from).into());
+        assert!(Cli::try_parse_from(both).is_err(), "MODULE and --config together");
     }
 
     #[test]

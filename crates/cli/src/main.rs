@@ -8,12 +8,11 @@ use lucent_runner::{compile, run};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-fn init_tracing(trace: bool) {
+fn init_tracing(trace: bool, default: &str) {
     let filter = if trace {
         EnvFilter::new(format!("{}=trace", lucent_wasmtime::trace::TARGET))
     } else {
-        // By default only the cache's warnings: an entry someone else wrote was refused.
-        EnvFilter::try_from_env("LUCENT_LOG").unwrap_or_else(|_| EnvFilter::new("lucent::cache=warn"))
+        EnvFilter::try_from_env("LUCENT_LOG").unwrap_or_else(|_| EnvFilter::new(default))
     };
     use std::io::IsTerminal;
     tracing_subscriber::fmt()
@@ -38,7 +37,8 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => {
-            init_tracing(args.trace);
+            // By default only the cache's warnings: an entry someone else wrote was refused.
+            init_tracing(args.trace, "lucent::cache=warn");
             match run::run_process(&args) {
                 Ok(run::Outcome::Exited(status)) => ExitCode::from(status),
                 Ok(run::Outcome::Trapped) => ExitCode::from(run::TRAP_STATUS),
@@ -50,8 +50,19 @@ fn main() -> ExitCode {
             }
         }
         Command::Compile(args) => {
-            init_tracing(false);
+            init_tracing(false, "lucent::cache=warn");
             match compile::compile(&args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("lucent: error: {e:#}");
+                    ExitCode::from(run::FAILURE_STATUS)
+                }
+            }
+        }
+        Command::Serve(args) => {
+            // The server's own lines (start-up, access log, guests' standard error) by default.
+            init_tracing(false, "lucent::cache=warn,lucent::serve=info");
+            match lucent_serve::serve(&args) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("lucent: error: {e:#}");

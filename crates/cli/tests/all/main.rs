@@ -14,6 +14,7 @@ mod guests;
 mod harness;
 mod limits;
 mod poll;
+mod serve;
 mod sockets;
 mod threads;
 mod wat;
