@@ -89,7 +89,11 @@ async fn run(apps: Apps, args: &ServeArgs) -> anyhow::Result<()> {
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 let service = hyper::service::service_fn(move |request| handle(state.clone(), peer, request));
-                let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                // With a timer, hyper closes a connection whose request headers take over 30 s (its
+                // default), idle keep-alive ones included: a slow client holds a socket, no more.
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
                     if let Err(e) = connection.await {
