@@ -93,7 +93,8 @@ pub struct GuestArgs {
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub max_memory: Option<u64>,
 
-    /// Stop the guest after this much wall time (e.g. `200ms`, `10s`), with exit status 124.
+    /// Stop the guest after this much wall time (e.g. `200ms`, `10s`): `lucent run` then exits
+    /// with status 124, `lucent serve` answers 504 (its default is 30s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<u64>,
 
