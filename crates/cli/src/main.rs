@@ -26,6 +26,12 @@ fn init_tracing(trace: bool, default: &str) {
         .init();
 }
 
+/// The one line for a command Lucent could not carry out, and its status.
+fn failed(e: &anyhow::Error) -> ExitCode {
+    eprintln!("lucent: error: {e:#}");
+    ExitCode::from(run::FAILURE_STATUS)
+}
+
 fn main() -> ExitCode {
     let argv = args::normalise(std::env::args_os().collect());
     let cli = match Cli::try_parse_from(argv) {
@@ -43,20 +49,14 @@ fn main() -> ExitCode {
                 Ok(run::Outcome::Exited(status)) => ExitCode::from(status),
                 Ok(run::Outcome::Trapped) => ExitCode::from(run::TRAP_STATUS),
                 Ok(run::Outcome::TimedOut) => ExitCode::from(run::TIMEOUT_STATUS),
-                Err(e) => {
-                    eprintln!("lucent: error: {e:#}");
-                    ExitCode::from(run::FAILURE_STATUS)
-                }
+                Err(e) => failed(&e),
             }
         }
         Command::Compile(args) => {
             init_tracing(false, "lucent::cache=warn");
             match compile::compile(&args) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("lucent: error: {e:#}");
-                    ExitCode::from(run::FAILURE_STATUS)
-                }
+                Err(e) => failed(&e),
             }
         }
         Command::Serve(args) => {
@@ -64,10 +64,7 @@ fn main() -> ExitCode {
             init_tracing(false, "lucent::cache=warn,lucent::serve=info");
             match lucent_serve::serve(&args) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("lucent: error: {e:#}");
-                    ExitCode::from(run::FAILURE_STATUS)
-                }
+                Err(e) => failed(&e),
             }
         }
     }

@@ -268,6 +268,15 @@ fn report(e: &wasmtime::Error) -> Outcome {
     Outcome::Trapped
 }
 
+/// Whether an error out of instantiating or calling a guest is the guest's doing (a trap, a
+/// `proc_exit`, or a host error raised while guest code was on the stack) rather than the
+/// host's (the memory limit, a full pool, a missing export).
+pub fn raised_by_guest(e: &wasmtime::Error) -> bool {
+    e.downcast_ref::<Trap>().is_some()
+        || e.downcast_ref::<Exit>().is_some()
+        || e.downcast_ref::<WasmBacktrace>().is_some()
+}
+
 /// A trap's kind in plain words; wasmtime's own message follows it in parentheses.
 fn trap_kind(trap: Trap) -> &'static str {
     match trap {
@@ -482,11 +491,7 @@ fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
     }
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(instance) => instance,
-        Err(e)
-            if e.downcast_ref::<Trap>().is_some()
-                || e.downcast_ref::<Exit>().is_some()
-                || e.downcast_ref::<WasmBacktrace>().is_some() =>
-        {
+        Err(e) if raised_by_guest(&e) => {
             return Ok(report(&e));
         }
         Err(e) => match store.data().budget.refused() {

@@ -9,7 +9,7 @@ use lucent_host::Withheld;
 use lucent_runner::compile::{self, Codegen, one_line};
 use lucent_runner::deadline::Deadlines;
 use lucent_runner::options::GuestArgs;
-use lucent_runner::run::{context_builder, withheld};
+use lucent_runner::run::{context_builder, raised_by_guest, withheld};
 use lucent_wagi::config::ModuleConfig;
 use lucent_wagi::{Route, Routes};
 use lucent_wasmtime::MemoryBudget;
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use wasmtime::{Engine, InstancePre, Linker, Store, Trap};
+use wasmtime::{Engine, InstancePre, Linker, Store};
 
 /// A store's data: the request's context and its memory budget.
 pub(crate) struct Guest {
@@ -226,7 +226,7 @@ impl Apps {
                     |store| start.call(store, ()),
                 )
             }
-            Err(e) if e.downcast_ref::<Trap>().is_none() && e.downcast_ref::<Exit>().is_none() => {
+            Err(e) if !raised_by_guest(&e) => {
                 let why = store.data().budget.refused().unwrap_or_else(|| one_line(&e));
                 return Ok(Ran::Failed(format!("cannot instantiate `{}`: {why}", app.shown)));
             }

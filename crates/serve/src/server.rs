@@ -171,8 +171,6 @@ async fn respond(state: &State, id: u64, peer: SocketAddr, request: Request<Inco
     let Some((route, app, script_name, path_info)) = state.apps.routes.find(&path) else {
         return plain(StatusCode::NOT_FOUND, "no route serves this path");
     };
-    let (route, app, script_name, path_info) =
-        (route.clone(), app.clone(), script_name.to_string(), path_info.to_string());
     let (parts, body) = request.into_parts();
     // The body, whole, before any guest starts: a slow client holds no instance.
     let body =
@@ -201,21 +199,23 @@ async fn respond(state: &State, id: u64, peer: SocketAddr, request: Request<Inco
         server_port: state.local.port(),
         remote_addr: &remote,
     };
-    let env = lucent_wagi::environment(&wagi_request, &route, &script_name, &path_info);
-    let argv = lucent_wagi::arguments(app.argv.as_deref(), &script_name, query);
+    let env = lucent_wagi::environment(&wagi_request, route, script_name, path_info);
+    let argv = lucent_wagi::arguments(app.argv.as_deref(), script_name, query);
+    let busy = || plain(StatusCode::SERVICE_UNAVAILABLE, "too many requests are waiting; try again later");
+    // The route's own limit first, so that a route at its limit holds none of the server's.
     let _route_permit = match &app.limit {
         Some(limit) => match admit(state, limit).await {
             Some(permit) => Some(permit),
-            None => return plain(StatusCode::SERVICE_UNAVAILABLE, "too many requests are waiting; try again later"),
+            None => return busy(),
         },
         None => None,
     };
     let Some(_permit) = admit(state, &state.slots).await else {
-        return plain(StatusCode::SERVICE_UNAVAILABLE, "too many requests are waiting; try again later");
+        return busy();
     };
     let job = Job { id, env, argv, body };
     let ran = run_guest(state, app.clone(), job).await;
-    answer(id, &app, ran)
+    answer(id, app, ran)
 }
 
 /// Runs the guest on the blocking pool.

@@ -56,16 +56,17 @@ impl Server {
 
     /// Sends one request on a new connection and reads the whole answer.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        stream.write_all(&request_bytes(method, path, headers, body, true)).unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        Answer::parse(&raw).0
+        send(&self.addr, &request_bytes(method, path, headers, body, true))
     }
 
     fn get(&self, path: &str) -> Answer {
         self.request("GET", path, &[], b"")
+    }
+
+    /// A GET of `path` from another thread, whose answer the handle gives.
+    fn get_in_background(&self, path: &str) -> std::thread::JoinHandle<Answer> {
+        let (addr, request) = (self.addr.clone(), request_bytes("GET", path, &[], b"", true));
+        std::thread::spawn(move || send(&addr, &request))
     }
 
     /// Sends SIGTERM and waits for the exit status.
@@ -83,6 +84,16 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends `request` on a new connection and reads the whole answer.
+fn send(addr: &str, request: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    Answer::parse(&raw).0
 }
 
 fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8], close: bool) -> Vec<u8> {
@@ -247,27 +258,13 @@ fn bodies_over_the_limit_and_slow_bodies_are_refused_before_a_guest_runs() {
 fn more_requests_than_instances_wait_then_are_refused() {
     let server = Server::start(&["--max-instances", "1", "--max-queue", "1", guests::WAGI_TEST]);
     // One sleeping guest holds the one instance, one request waits, the third is refused.
-    let addr = server.addr.clone();
-    let first = std::thread::spawn(move || {
-        let mut s = TcpStream::connect(&addr).unwrap();
-        s.write_all(&request_bytes("GET", "/sleep", &[], b"", true)).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        Answer::parse(&raw).0.status
-    });
+    let first = server.get_in_background("/sleep");
     std::thread::sleep(Duration::from_millis(300));
-    let addr = server.addr.clone();
-    let second = std::thread::spawn(move || {
-        let mut s = TcpStream::connect(&addr).unwrap();
-        s.write_all(&request_bytes("GET", "/counter", &[], b"", true)).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        Answer::parse(&raw).0.status
-    });
+    let second = server.get_in_background("/counter");
     std::thread::sleep(Duration::from_millis(300));
     let third = server.get("/counter");
     assert_eq!(third.status, 503);
-    assert_eq!((first.join().unwrap(), second.join().unwrap()), (200, 200));
+    assert_eq!((first.join().unwrap().status, second.join().unwrap().status), (200, 200));
 }
 
 #[test]
@@ -331,14 +328,7 @@ fn the_access_log_and_the_guests_stderr_reach_the_log() {
 #[test]
 fn sigterm_lets_requests_in_flight_finish() {
     let server = Server::start(&[guests::WAGI_TEST]);
-    let addr = server.addr.clone();
-    let in_flight = std::thread::spawn(move || {
-        let mut s = TcpStream::connect(&addr).unwrap();
-        s.write_all(&request_bytes("GET", "/sleep", &[], b"", true)).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        Answer::parse(&raw).0
-    });
+    let in_flight = server.get_in_background("/sleep");
     std::thread::sleep(Duration::from_millis(300));
     let (code, log) = server.terminate();
     let answer = in_flight.join().unwrap();
