@@ -54,6 +54,20 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The log once every one of `needles` is in it (the server writes a line before its answer
+    /// goes out, but the thread that collects stderr may not have read it yet); the log as it
+    /// is after 10 s otherwise, for the assertion that follows to show.
+    fn log_with(&self, needles: &[&str]) -> String {
+        let start = Instant::now();
+        loop {
+            let log = self.log();
+            if needles.iter().all(|n| log.contains(n)) || start.elapsed() > Duration::from_secs(10) {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends one request on a new connection and reads the whole answer.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
         send(&self.addr, &request_bytes(method, path, headers, body, true))
@@ -74,8 +88,7 @@ impl Server {
         let pid = self.child.id().to_string();
         let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
         let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        (status.code(), self.log())
+        (status.code(), self.log_with(&["lucent: stopped"]))
     }
 }
 
@@ -194,7 +207,7 @@ fn status_location_and_headers_come_from_the_guest() {
     let nothing = server.get("/nothing");
     assert_eq!(nothing.status, 500);
     assert!(!nothing.text().contains("just text"), "the guest's output is not echoed");
-    let log = server.log();
+    let log = server.log_with(&["no valid CGI response"]);
     assert!(log.contains("no valid CGI response"), "{log}");
 }
 
@@ -214,7 +227,7 @@ fn faults_get_an_answer_and_the_server_lives_on() {
     assert!(big.body.len() < 1000, "the cut-off output is not sent");
     // After all that, a guest still runs.
     assert_eq!(server.get("/counter").text(), "1\n");
-    let log = server.log();
+    let log = server.log_with(&["trapped", "--timeout", "--max-response-body"]);
     assert!(log.contains("trapped") && log.contains("--timeout") && log.contains("--max-response-body"), "{log}");
 }
 
@@ -312,15 +325,15 @@ fn routes_from_a_modules_toml() {
     assert!(env.contains("GREETING=hi\n") && env.contains("X_MATCHED_ROUTE=/app/...\n"), "{env}");
     assert!(env.contains("arg prog\narg /app\narg x=1\n"), "{env}");
     assert_eq!(server.get("/elsewhere").status, 404);
-    assert!(server.log().contains("allowed_hosts"), "{}", server.log());
+    let log = server.log_with(&["allowed_hosts"]);
+    assert!(log.contains("allowed_hosts"), "{log}");
 }
 
 #[test]
 fn the_access_log_and_the_guests_stderr_reach_the_log() {
     let server = Server::start(&[guests::WAGI_TEST]);
     assert_eq!(server.get("/stderr").status, 200);
-    std::thread::sleep(Duration::from_millis(200));
-    let log = server.log();
+    let log = server.log_with(&["a line for the log", "GET /stderr 200"]);
     assert!(log.contains("a line for the log"), "{log}");
     assert!(log.lines().any(|l| l.contains("GET /stderr 200")), "{log}");
 }
