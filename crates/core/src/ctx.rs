@@ -336,6 +336,13 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Wraps the scheduler set so far in an embedder's adapter (one that moves blocking waits
+    /// off an async executor's threads, say).
+    pub fn wrap_sched(mut self, wrap: impl FnOnce(Arc<dyn WasiSched>) -> Arc<dyn WasiSched>) -> Self {
+        self.sched = wrap(self.sched);
+        self
+    }
+
     /// Hands the guest a listening socket (TCP, Unix…). Listeners get the descriptors after the
     /// preopens, in the order given, with the rights to accept, poll and set `NONBLOCK`.
     pub fn listener(mut self, socket: Arc<dyn WasiFile>) -> Self {

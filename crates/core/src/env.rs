@@ -130,6 +130,14 @@ pub trait WasiSched: Send + Sync + Debug {
 
     /// Lets other threads run (`sched_yield`).
     fn yield_now(&self) {}
+
+    /// Whether a wait with no descriptors takes its timeout in real time, so that an embedder
+    /// may spend that time some other way (an async executor sleeping the guest's task, see
+    /// [`crate::preview1::PollCall`]) and find the wait over. `false` (the default) for
+    /// schedulers whose sleeps are virtual or refused.
+    fn sleeps_in_real_time(&self) -> bool {
+        false
+    }
 }
 
 /// A scheduler for a context given none: every wait fails with `Notsup` (deny by default),

@@ -116,6 +116,10 @@ fn sleep(ns: u64, stop: &Stop, stop_fd: Option<BorrowedFd<'_>>) -> Result<(), Er
 }
 
 impl WasiSched for HostSched {
+    fn sleeps_in_real_time(&self) -> bool {
+        true
+    }
+
     fn poll(
         &self,
         fds: &[(&dyn WasiFile, Interest)],

@@ -29,7 +29,7 @@ pub use path::{
     path_create_directory, path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink,
     path_remove_directory, path_rename, path_symlink, path_unlink_file,
 };
-pub use poll::poll_oneoff;
+pub use poll::{PollAbi, PollCall, poll_oneoff};
 pub use proc::{Exit, proc_exit, proc_raise, sched_yield};
 pub use random::random_get;
 pub use sock::{sock_accept, sock_recv, sock_send, sock_shutdown};

@@ -51,22 +51,27 @@ fn round_up(deadline: u64, resolution: u64) -> u64 {
     deadline.checked_next_multiple_of(resolution.max(1)).unwrap_or(u64::MAX)
 }
 
-/// Waits for the subscriptions (already decoded from either ABI) and returns the events: the
+/// The monotonic time a call with clock subscriptions starts at (relative timeouts count from
+/// it), or `None` without clock subscriptions.
+fn call_start(ctx: &WasiCtx, subscriptions: &[Subscription]) -> Result<Option<u64>> {
+    if subscriptions.iter().any(|s| matches!(s.kind, SubscriptionKind::Clock { .. })) {
+        Ok(Some(ctx.clocks.now(Clockid::Monotonic, 0)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Waits for the subscriptions (already decoded from either ABI) and returns the events, for a call that started at `start` ([`call_start`]): the
 /// descriptors that are ready, or, if none is before the first timer fires, the timers that
 /// fired. A subscription that cannot be waited on (bad descriptor, missing right, unknown
 /// clock) gets an event carrying its error, and the call returns at once.
-pub(crate) fn poll(ctx: &mut WasiCtx, subscriptions: &[Subscription]) -> Result<Vec<Event>> {
+fn poll_from(ctx: &mut WasiCtx, subscriptions: &[Subscription], start: Option<u64>) -> Result<Vec<Event>> {
     if subscriptions.is_empty() {
         return Err(Errno::Inval);
     }
     let mut events = Vec::new();
     let mut timers = Vec::new();
     let mut waits: Vec<(u64, Eventtype, Arc<Descriptor>, Interest)> = Vec::new();
-    let start = if subscriptions.iter().any(|s| matches!(s.kind, SubscriptionKind::Clock { .. })) {
-        Some(ctx.clocks.now(Clockid::Monotonic, 0)?)
-    } else {
-        None
-    };
     for sub in subscriptions {
         match sub.kind {
             SubscriptionKind::Clock { id, timeout, precision, flags } => {
@@ -147,21 +152,110 @@ pub(crate) fn poll_with<S: lucent_abi::GuestType>(
     nevents: u32,
     convert: impl Fn(S) -> Subscription,
 ) -> Result {
-    if n == 0 || n > MAX_SUBSCRIPTIONS {
-        return Err(Errno::Inval);
+    PollCall::read_with(ctx, mem, input, out, n, nevents, convert)?.finish(ctx, mem)
+}
+
+/// A `poll_oneoff` call taken apart, for an embedder that waits for clocks without holding a
+/// thread (an async executor): [`PollCall::read`] decodes the subscriptions and checks the
+/// guest's arrays, [`PollCall::sleep`] says how long the call would do nothing but sleep, and
+/// [`PollCall::finish`], called once that time has passed, polls and writes the events, as
+/// [`poll_oneoff`] does in one go. Relative timeouts count from the [`PollCall::read`].
+#[derive(Debug)]
+pub struct PollCall {
+    subscriptions: Vec<Subscription>,
+    out: GuestPtr<Event>,
+    nevents: u32,
+    start: Option<u64>,
+}
+
+/// Which ABI's subscription layout a [`PollCall`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollAbi {
+    /// `wasi_snapshot_preview1`'s 48-byte subscription.
+    Preview1,
+    /// `wasi_unstable`'s 56-byte subscription.
+    Preview0,
+}
+
+impl PollCall {
+    /// Reads a call's `n` subscriptions at `input` and checks the `out` and `nevents` arrays.
+    ///
+    /// # Errors
+    ///
+    /// As [`poll_oneoff`], for the arguments.
+    pub fn read(
+        ctx: &WasiCtx,
+        mem: &GuestMemory<'_>,
+        abi: PollAbi,
+        input: u32,
+        out: u32,
+        n: u32,
+        nevents: u32,
+    ) -> Result<PollCall> {
+        match abi {
+            PollAbi::Preview1 => PollCall::read_with::<Subscription>(ctx, mem, input, out, n, nevents, |s| s),
+            PollAbi::Preview0 => {
+                PollCall::read_with::<lucent_abi::preview0::Subscription>(ctx, mem, input, out, n, nevents, |s| s.inner)
+            }
+        }
     }
-    let subscriptions: Vec<Subscription> =
-        mem.read_array(GuestPtr::<S>::new(input), n)?.into_iter().map(convert).collect();
-    // The events array has room for one event per subscription; check it before waiting.
-    let out = GuestPtr::<Event>::new(out);
-    mem.check(out.element(n.checked_sub(1).ok_or(Errno::Inval)?)?)?;
-    mem.check(out)?;
-    mem.check(GuestPtr::<u32>::new(nevents))?;
-    let events = poll(ctx, &subscriptions)?;
-    for (i, event) in events.iter().enumerate() {
-        mem.write(out.element(super::guest_size(i)?)?, event)?;
+
+    fn read_with<S: lucent_abi::GuestType>(
+        ctx: &WasiCtx,
+        mem: &GuestMemory<'_>,
+        input: u32,
+        out: u32,
+        n: u32,
+        nevents: u32,
+        convert: impl Fn(S) -> Subscription,
+    ) -> Result<PollCall> {
+        if n == 0 || n > MAX_SUBSCRIPTIONS {
+            return Err(Errno::Inval);
+        }
+        let subscriptions: Vec<Subscription> =
+            mem.read_array(GuestPtr::<S>::new(input), n)?.into_iter().map(convert).collect();
+        // The events array has room for one event per subscription; check it before waiting.
+        let out = GuestPtr::<Event>::new(out);
+        mem.check(out.element(n.checked_sub(1).ok_or(Errno::Inval)?)?)?;
+        mem.check(out)?;
+        mem.check(GuestPtr::<u32>::new(nevents))?;
+        let start = call_start(ctx, &subscriptions)?;
+        Ok(PollCall { subscriptions, out, nevents, start })
     }
-    super::put(mem, nevents, super::guest_size(events.len())?)
+
+    /// The nanoseconds of real time the call would spend asleep before anything happens, when
+    /// that is all it would do: every subscription is a valid clock one, none has fired yet,
+    /// and the context's scheduler sleeps in real time ([`crate::env::WasiSched::sleeps_in_real_time`]).
+    /// `None` otherwise: [`PollCall::finish`] answers at once or waits as [`poll_oneoff`] does.
+    pub fn sleep(&self, ctx: &WasiCtx) -> Option<u64> {
+        let start = self.start?;
+        if !ctx.sched.sleeps_in_real_time() {
+            return None;
+        }
+        let resolution = ctx.clocks.resolution(Clockid::Monotonic).unwrap_or(1);
+        let mut first = u64::MAX;
+        for sub in &self.subscriptions {
+            let SubscriptionKind::Clock { id, timeout, precision, flags } = sub.kind else {
+                return None;
+            };
+            first = first.min(round_up(deadline(ctx, start, id, timeout, precision, flags).ok()?, resolution));
+        }
+        let now = ctx.clocks.now(Clockid::Monotonic, 0).ok()?;
+        Some(first.checked_sub(now)?).filter(|&ns| ns > 0)
+    }
+
+    /// Polls (at once, if [`PollCall::sleep`]'s time has passed) and writes the events.
+    ///
+    /// # Errors
+    ///
+    /// As [`poll_oneoff`].
+    pub fn finish(self, ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>) -> Result {
+        let events = poll_from(ctx, &self.subscriptions, self.start)?;
+        for (i, event) in events.iter().enumerate() {
+            mem.write(self.out.element(super::guest_size(i)?)?, event)?;
+        }
+        super::put(mem, self.nevents, super::guest_size(events.len())?)
+    }
 }
 
 /// `poll_oneoff(in, out, nsubscriptions) -> nevents`: waits for clocks and descriptors.
