@@ -57,6 +57,10 @@ pub use pre::{WasiPre, pooling_config, use_pooling};
 
 use lucent_abi::{Errno, GuestMemory};
 use lucent_core::WasiCtx;
+use lucent_core::preview1::{PollAbi, PollCall};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
 use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, ModuleExport, SharedMemory, Store};
 
 /// The module names under which hostcalls are registered.
@@ -82,6 +86,17 @@ fn hostcall<T: 'static, const N: usize>(
     if get(caller.data_mut()).is_stopped() {
         return Err(policy::stopped());
     }
+    with_memory(caller, memory, get, |ctx, mem| finish(ctx, mem, name, args, call))
+}
+
+/// Lends the guest's memory and the context to `f`, the memory found as [`hostcall`] says.
+#[inline]
+fn with_memory<T: 'static, R>(
+    caller: &mut Caller<'_, T>,
+    memory: Option<&ModuleExport>,
+    get: impl Fn(&mut T) -> &mut WasiCtx,
+    f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>) -> R,
+) -> R {
     let bound = get(caller.data_mut()).bound_memory::<Memory>().copied();
     let export = match bound {
         Some(bound) => Some(Extern::Memory(bound)),
@@ -92,7 +107,7 @@ fn hostcall<T: 'static, const N: usize>(
             let shared = taken.as_deref().and_then(|m| m.downcast_ref::<SharedMemory>());
             let mut mem = shared.map_or_else(|| GuestMemory::new(&mut []), |m| GuestMemory::shared(m.data()));
             let ctx = get(caller.data_mut());
-            let result = finish(ctx, &mut mem, name, args, call);
+            let result = f(ctx, &mut mem);
             ctx.put_back_memory(taken);
             return result;
         }
@@ -110,7 +125,7 @@ fn hostcall<T: 'static, const N: usize>(
         (_, Some(shared)) => (GuestMemory::shared(shared.data()), caller.data_mut()),
         _ => (GuestMemory::new(&mut []), caller.data_mut()),
     };
-    finish(get(data), &mut mem, name, args, call)
+    f(get(data), &mut mem)
 }
 
 /// Makes the call, traces it, and turns its result into the guest's (or a stop).
@@ -178,6 +193,80 @@ pub fn interrupt_on_stop<T: 'static>(store: &mut Store<T>, get: fn(&T) -> &WasiC
     store.epoch_deadline_callback(move |ctx| {
         if get(ctx.data()).is_stopped() { Err(policy::stopped()) } else { Ok(wasmtime::UpdateDeadline::Continue(1)) }
     });
+}
+
+/// As [`interrupt_on_stop`], for a store whose guest runs on an async executor
+/// ([`wasmtime::Config::async_support`], called with `call_async`): at an epoch tick when no
+/// stop was given, the guest yields to the executor before it runs on, so that guests that
+/// compute for long share the executor's threads with everything else instead of holding
+/// one until they finish. Ticks must then come regularly (a time slice) while guests run.
+pub fn interrupt_on_stop_or_yield<T: 'static>(store: &mut Store<T>, get: fn(&T) -> &WasiCtx) {
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |ctx| {
+        if get(ctx.data()).is_stopped() { Err(policy::stopped()) } else { Ok(wasmtime::UpdateDeadline::Yield(1)) }
+    });
+}
+
+/// How an async embedder sleeps a guest that waits for clocks only: given the store's data
+/// and how long, a future that completes once that time has passed. It may complete earlier
+/// once the guest's stop is given (its `poll_oneoff` then ends as stopped); if it completes
+/// early otherwise, the call sleeps the rest on its thread.
+pub type Sleep<T> = fn(&T, Duration) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Replaces `poll_oneoff` in `linker` (both ABIs) with a version for guests run on an async
+/// executor ([`wasmtime::Config::async_support`], instantiated and called with the `_async`
+/// methods): a call that would only sleep (clock subscriptions only, on a real-time
+/// scheduler) awaits `sleep` instead of blocking its thread, so that thousands of sleeping
+/// guests hold no thread each. Every other call (descriptors, errors, a virtual clock)
+/// behaves and blocks exactly as the synchronous `poll_oneoff` does. `module`: as in
+/// [`add_to_linker_for`]. Call it after [`add_to_linker`] or [`add_to_linker_for`].
+///
+/// # Errors
+///
+/// If the engine has no async support.
+pub fn add_async_poll_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    module: Option<&Module>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+    sleep: Sleep<T>,
+) -> wasmtime::Result<()> {
+    let memory = module.and_then(|m| m.get_export_index("memory"));
+    linker.allow_shadowing(true);
+    for (name, abi) in [(MODULES[0], PollAbi::Preview1), (MODULES[1], PollAbi::Preview0)] {
+        linker.func_wrap_async(
+            name,
+            "poll_oneoff",
+            move |mut caller: Caller<'_, T>, (input, out, n, nevents): (u32, u32, u32, u32)| {
+                Box::new(async move {
+                    if get(caller.data_mut()).is_stopped() {
+                        return Err(policy::stopped());
+                    }
+                    let read = with_memory(&mut caller, memory.as_ref(), get, |ctx, mem| {
+                        PollCall::read(ctx, mem, abi, input, out, n, nevents).map(|call| {
+                            let asleep = call.sleep(ctx);
+                            (call, asleep)
+                        })
+                    });
+                    if let Ok((_, Some(ns))) = &read {
+                        sleep(caller.data(), Duration::from_nanos(*ns)).await;
+                    }
+                    let args = || {
+                        [
+                            ("input", u64::from(input)),
+                            ("out", u64::from(out)),
+                            ("nsubscriptions", u64::from(n)),
+                            ("nevents", u64::from(nevents)),
+                        ]
+                    };
+                    hostcall(&mut caller, memory.as_ref(), get, "poll_oneoff", args, |ctx, mem| {
+                        read?.0.finish(ctx, mem)
+                    })
+                })
+            },
+        )?;
+    }
+    linker.allow_shadowing(false);
+    Ok(())
 }
 
 /// Registers every hostcall of one ABI (`$abi` is `preview1` or `preview0`).

@@ -46,6 +46,8 @@ pub fn use_pooling(config: &mut wasmtime::Config, instances: u32, max_memory: us
     pool.total_core_instances(instances)
         .total_memories(instances)
         .total_tables(instances)
+        // Async guests' stacks (fibers) come from the pool too.
+        .total_stacks(instances)
         .max_memory_size(max_memory)
         .linear_memory_keep_resident(keep_resident)
         .table_keep_resident(keep_resident.min(64 << 10));
