@@ -3,8 +3,10 @@
 //! A guest's deadline is its stop signal ([`Stop`]) and an instant. When the instant comes,
 //! the thread gives the signal, which ends a wait inside a hostcall at once, and moves the
 //! engine's epoch, which stops running WebAssembly code at its next epoch check (for stores
-//! set up with [`lucent_wasmtime::interrupt_on_stop`], or with an epoch deadline of 1). The
-//! epoch moves only when a deadline passes, so guests that finish in time never see a tick.
+//! set up with [`lucent_wasmtime::interrupt_on_stop`], or with an epoch deadline of 1). Made
+//! with [`Deadlines::new`], the epoch moves only when a deadline passes, so guests that finish
+//! in time never see a tick; made with [`Deadlines::with_time_slices`], it also moves every
+//! time slice while deadlines are pending, for guests that take turns on an async executor.
 
 use lucent_core::stop::Stop;
 use std::cmp::Reverse;
@@ -22,6 +24,8 @@ pub struct Deadlines {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    /// The time slice: while any deadline is pending, the epoch also moves this often.
+    slice: Option<Duration>,
 }
 
 #[derive(Default)]
@@ -34,6 +38,12 @@ struct State {
     closed: bool,
     /// How many deadlines have passed.
     passed: u64,
+    /// How many times the thread has moved the epoch.
+    ticks: u64,
+    /// How many [`Deadline`] guards are alive, passed or not: their guests may still run, and
+    /// time slices go on until they end (a guest that was stopped while it yielded sees its
+    /// stop only at a later tick).
+    live: usize,
 }
 
 impl Shared {
@@ -49,7 +59,23 @@ impl Deadlines {
     ///
     /// If the thread cannot be started.
     pub fn new(engine: &Engine) -> std::io::Result<Deadlines> {
-        let shared = Arc::new(Shared { state: Mutex::default(), changed: Condvar::new() });
+        Deadlines::start(engine, None)
+    }
+
+    /// As [`Deadlines::new`], and while any [`Deadline`] guard is alive the thread also moves
+    /// the epoch every `slice`: guests that yield at epoch ticks
+    /// ([`lucent_wasmtime::interrupt_on_stop_or_yield`]) then take turns on an async
+    /// executor's threads.
+    ///
+    /// # Errors
+    ///
+    /// If the thread cannot be started.
+    pub fn with_time_slices(engine: &Engine, slice: Duration) -> std::io::Result<Deadlines> {
+        Deadlines::start(engine, Some(slice))
+    }
+
+    fn start(engine: &Engine, slice: Option<Duration>) -> std::io::Result<Deadlines> {
+        let shared = Arc::new(Shared { state: Mutex::default(), changed: Condvar::new(), slice });
         let kept = shared.clone();
         let engine = engine.clone();
         std::thread::Builder::new().name("lucent-deadlines".into()).spawn(move || keep(&kept, &engine))?;
@@ -62,6 +88,7 @@ impl Deadlines {
         let mut state = self.shared.lock();
         let id = state.next;
         state.next = id.wrapping_add(1);
+        state.live = state.live.saturating_add(1);
         // A deadline too far to represent never passes.
         if let Some(at) = at {
             state.queue.push(Reverse((at, id)));
@@ -75,6 +102,11 @@ impl Deadlines {
     /// How many deadlines have passed so far.
     pub fn passed(&self) -> u64 {
         self.shared.lock().passed
+    }
+
+    /// How many times the epoch has moved (deadlines passing, time slices).
+    pub fn ticks(&self) -> u64 {
+        self.shared.lock().ticks
     }
 
     /// How many deadlines are pending (neither passed nor cancelled).
@@ -107,6 +139,7 @@ impl Drop for Deadline {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.stops.remove(&self.id);
+        state.live = state.live.saturating_sub(1);
         // Cancelled entries leave the queue when they come up; when none is pending, at once.
         if state.stops.is_empty() {
             state.queue.clear();
@@ -123,12 +156,14 @@ impl std::fmt::Debug for Shared {
 /// The thread: sleeps until the earliest deadline, stops its guest and moves the epoch.
 fn keep(shared: &Shared, engine: &Engine) {
     let mut state = shared.lock();
+    let mut last_tick = Instant::now();
     loop {
         if state.closed {
             return;
         }
         let now = Instant::now();
-        let mut fired = false;
+        let next_slice = shared.slice.filter(|_| state.live > 0).and_then(|s| last_tick.checked_add(s));
+        let mut fired = next_slice.is_some_and(|at| at <= now);
         while let Some(&Reverse((at, id))) = state.queue.peek() {
             if at > now {
                 break;
@@ -142,10 +177,18 @@ fn keep(shared: &Shared, engine: &Engine) {
         }
         if fired {
             engine.increment_epoch();
+            state.ticks = state.ticks.wrapping_add(1);
+            last_tick = now;
         }
-        state = match state.queue.peek() {
+        let next_slice = shared.slice.filter(|_| state.live > 0).and_then(|s| last_tick.checked_add(s));
+        let next = match (state.queue.peek(), next_slice) {
+            (Some(&Reverse((at, _))), Some(slice)) => Some(at.min(slice)),
+            (Some(&Reverse((at, _))), None) => Some(at),
+            (None, slice) => slice,
+        };
+        state = match next {
             None => shared.changed.wait(state).unwrap_or_else(PoisonError::into_inner),
-            Some(&Reverse((at, _))) => {
+            Some(at) => {
                 let wait = at.saturating_duration_since(Instant::now());
                 shared.changed.wait_timeout(state, wait).unwrap_or_else(PoisonError::into_inner).0
             }
@@ -156,6 +199,24 @@ fn keep(shared: &Shared, engine: &Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_slices_go_on_while_a_guard_lives_even_past_its_deadline() {
+        let engine = Engine::default();
+        let deadlines = Deadlines::with_time_slices(&engine, Duration::from_millis(2)).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(deadlines.ticks(), 0, "no guest, no ticks");
+        let guard = deadlines.add(Duration::ZERO, Arc::new(Stop::new()));
+        assert!(wait_until(|| deadlines.passed() == 1));
+        let after = deadlines.ticks();
+        // A guest stopped while it yielded sees its stop at a later tick: they go on.
+        assert!(wait_until(|| deadlines.ticks() > after + 3));
+        drop(guard);
+        std::thread::sleep(Duration::from_millis(20));
+        let settled = deadlines.ticks();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(deadlines.ticks(), settled, "no guard, no ticks");
+    }
 
     fn wait_until(what: impl Fn() -> bool) -> bool {
         let start = Instant::now();
