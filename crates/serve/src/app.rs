@@ -3,7 +3,11 @@
 use crate::options::{DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT_NS, ServeArgs};
 use anyhow::{Context as _, anyhow, bail};
 use bytes::Bytes;
+use lucent_abi::Errno;
+use lucent_core::env::{FdState, Interest, WasiSched};
+use lucent_core::fs::WasiFile;
 use lucent_core::pipes::{InputBytes, OutputBytes};
+use lucent_core::stop::Stop;
 use lucent_core::{Exit, WasiCtx};
 use lucent_host::Withheld;
 use lucent_runner::compile::{self, Codegen, one_line};
@@ -14,16 +18,80 @@ use lucent_wagi::config::ModuleConfig;
 use lucent_wagi::{Route, Routes};
 use lucent_wasmtime::MemoryBudget;
 use std::collections::HashSet;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// How often running guests yield to let others (and the server's connections) run.
+const TIME_SLICE: Duration = Duration::from_millis(10);
+/// WebAssembly's stack when `--max-wasm-stack` is not given (wasmtime's default).
+const DEFAULT_WASM_STACK: usize = 512 << 10;
+/// Room on a guest's stack for the host's frames (hostcalls) above WebAssembly's.
+const HOST_STACK: usize = 512 << 10;
+
+/// An instant too far to come (a `--timeout` too large to add to now).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
+}
 use wasmtime::{Engine, InstancePre, Linker, Store};
 
-/// A store's data: the request's context and its memory budget.
+/// A store's data: the request's context, its memory budget and its deadline.
 pub(crate) struct Guest {
     wasi: WasiCtx,
     budget: MemoryBudget,
+    /// When `--timeout` stops the guest.
+    until: Instant,
+}
+
+/// How a guest sleeps in `poll_oneoff`: its task waits on the executor's timer, holding no
+/// thread, and gives the stop itself if its deadline comes first (the deadline thread gives
+/// it too, at about the same time).
+fn sleep(guest: &Guest, time: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    let until = guest.until;
+    let stop = guest.wasi.stop_handle();
+    let wake = Instant::now().checked_add(time).map_or(until, |wake| wake.min(until));
+    Box::pin(async move {
+        tokio::time::sleep_until(wake.into()).await;
+        if Instant::now() >= until {
+            stop.stop();
+        }
+    })
+}
+
+/// A scheduler that moves a wait that would block (on a descriptor: a FIFO in a `--dir`, say)
+/// off the executor's thread, so that it holds a thread of its own while it lasts, never one
+/// of the few that run every connection. Clock-only sleeps never get here (see [`sleep`]).
+#[derive(Debug)]
+struct OffExecutor(Arc<dyn WasiSched>);
+
+impl WasiSched for OffExecutor {
+    fn poll(
+        &self,
+        fds: &[(&dyn WasiFile, Interest)],
+        timeout: Option<u64>,
+        stop: &Stop,
+    ) -> Result<Vec<FdState>, Errno> {
+        if timeout == Some(0) {
+            return self.0.poll(fds, timeout, stop);
+        }
+        tokio::task::block_in_place(|| self.0.poll(fds, timeout, stop))
+    }
+
+    fn pause(&self, ns: u64, stop: &Stop) -> Result<(), Errno> {
+        tokio::task::block_in_place(|| self.0.pause(ns, stop))
+    }
+
+    fn yield_now(&self) {
+        self.0.yield_now();
+    }
+
+    fn sleeps_in_real_time(&self) -> bool {
+        self.0.sleeps_in_real_time()
+    }
 }
 
 /// One route's module, linked once.
@@ -53,6 +121,48 @@ pub(crate) struct Apps {
     max_memory: usize,
     fuel: Option<u64>,
     max_response_body: usize,
+    /// Where requests' time went.
+    pub timings: Timings,
+}
+
+/// Time spent per request, summed over requests, by phase: building the context and store,
+/// instantiating, running the guest, parsing its response. Reported when the server stops.
+#[derive(Debug, Default)]
+pub(crate) struct Timings {
+    requests: AtomicU64,
+    context_ns: AtomicU64,
+    instantiate_ns: AtomicU64,
+    run_ns: AtomicU64,
+    parse_ns: AtomicU64,
+}
+
+impl Timings {
+    fn add(sum: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        let ns = u64::try_from(now.saturating_duration_since(since).as_nanos()).unwrap_or(u64::MAX);
+        sum.fetch_add(ns, Ordering::Relaxed);
+        now
+    }
+
+    /// Adds the time since `since` to the response parsing phase.
+    pub fn parsed(&self, since: Instant) {
+        Timings::add(&self.parse_ns, since);
+    }
+
+    /// One line: requests run and the mean time of each phase, or `None` before any ran.
+    pub fn summary(&self) -> Option<String> {
+        let n = self.requests.load(Ordering::Relaxed);
+        let mean = |sum: &AtomicU64| sum.load(Ordering::Relaxed) as f64 / n as f64 / 1e3;
+        (n > 0).then(|| {
+            format!(
+                "{n} guests run; per request on average: context {:.1} µs, instantiate {:.1} µs, guest {:.1} µs, response parse {:.1} µs",
+                mean(&self.context_ns),
+                mean(&self.instantiate_ns),
+                mean(&self.run_ns),
+                mean(&self.parse_ns)
+            )
+        })
+    }
 }
 
 /// A request as its guest gets it.
@@ -86,10 +196,17 @@ pub(crate) enum Ran {
 /// line saying which and why.
 pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
     let mut guest = args.guest.clone();
+    if !guest.tcplisten.is_empty() {
+        bail!("--tcplisten is for `lucent run`: a listening socket cannot be handed to every request's guest");
+    }
     let timeout = *guest.timeout.get_or_insert(DEFAULT_TIMEOUT_NS);
     let max_memory = *guest.max_memory.get_or_insert(DEFAULT_MAX_MEMORY);
     let max_memory = usize::try_from(max_memory).context("--max-memory is too large")?;
     let mut config = compile::config(Codegen::of_guest(&guest), guest.max_wasm_stack)?;
+    // Guests run as tasks on the executor, each on a stack of its own (a fiber, from the pool
+    // below), with room for WebAssembly's stack and the host's frames above it.
+    let wasm_stack = guest.max_wasm_stack.map_or(Ok(DEFAULT_WASM_STACK), usize::try_from)?;
+    config.async_stack_size(wasm_stack.saturating_add(HOST_STACK));
     // Memories and tables come from a pool of slots made once; keeping the first 1 MiB of each
     // slot mapped makes a small guest's next instance cheap.
     lucent_wasmtime::use_pooling(&mut config, args.max_instances, max_memory, 1 << 20);
@@ -111,6 +228,13 @@ pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
         let mut linker = Linker::new(&engine);
         lucent_wasmtime::add_to_linker_for(&mut linker, &module, |guest: &mut Guest| &mut guest.wasi)
             .map_err(|e| anyhow!("{}", one_line(&e)))?;
+        lucent_wasmtime::add_async_poll_to_linker(
+            &mut linker,
+            Some(&module),
+            |guest: &mut Guest| &mut guest.wasi,
+            sleep,
+        )
+        .map_err(|e| anyhow!("{}", one_line(&e)))?;
         if guest.trap_unknown_imports {
             linker.define_unknown_imports_as_traps(&module).map_err(|e| anyhow!("{}", one_line(&e)))?;
         }
@@ -133,7 +257,7 @@ pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
         let app = App { shown, guest: app_guest, configured, pre, entrypoint, argv: extra.argv, limit };
         routes.push((route, Arc::new(app)));
     }
-    let deadlines = Deadlines::new(&engine).context("cannot start the deadline thread")?;
+    let deadlines = Deadlines::with_time_slices(&engine, TIME_SLICE).context("cannot start the deadline thread")?;
     Ok(Apps {
         routes: Routes::new(routes),
         engine,
@@ -143,6 +267,7 @@ pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
         max_memory,
         fuel: guest.fuel,
         max_response_body: usize::try_from(args.max_response_body).unwrap_or(usize::MAX),
+        timings: Timings::default(),
     })
 }
 
@@ -187,15 +312,18 @@ fn read_config(file: &Path) -> anyhow::Result<Vec<(Route, PathBuf, ModuleDefault
 }
 
 impl Apps {
-    /// Runs `job` in a fresh instance of `app` (blocking: call it off the async threads).
-    pub(crate) fn run(&self, app: &App, job: Job) -> Ran {
-        match self.try_run(app, job) {
+    /// Runs `job` in a fresh instance of `app`.
+    pub(crate) async fn run(&self, app: &App, job: Job) -> Ran {
+        match self.try_run(app, job).await {
             Ok(ran) => ran,
             Err(e) => Ran::Failed(format!("{e:#}")),
         }
     }
 
-    fn try_run(&self, app: &App, job: Job) -> anyhow::Result<Ran> {
+    async fn try_run(&self, app: &App, job: Job) -> anyhow::Result<Ran> {
+        let timings = &self.timings;
+        timings.requests.fetch_add(1, Ordering::Relaxed);
+        let phase = Instant::now();
         let stdout = Arc::new(OutputBytes::new(self.max_response_body));
         let mut builder = context_builder(&app.guest, &self.withheld)?
             .args(job.argv)
@@ -205,26 +333,29 @@ impl Apps {
         for (name, value) in job.env.iter().filter(|(name, _)| !app.configured.contains(name)) {
             builder = builder.env(name, value);
         }
-        let wasi = builder.build().map_err(|e| anyhow!("{e}"))?;
-        let mut store = Store::new(&self.engine, Guest { wasi, budget: MemoryBudget::new(self.max_memory) });
+        let wasi = builder.wrap_sched(|sched| Arc::new(OffExecutor(sched))).build().map_err(|e| anyhow!("{e}"))?;
+        let until = Instant::now().checked_add(self.timeout).unwrap_or_else(far_future);
+        let mut store = Store::new(&self.engine, Guest { wasi, budget: MemoryBudget::new(self.max_memory), until });
         store.limiter(|guest| &mut guest.budget);
         if let Some(fuel) = self.fuel {
             store.set_fuel(fuel).map_err(|e| anyhow!("{}", one_line(&e)))?;
         }
-        lucent_wasmtime::interrupt_on_stop(&mut store, |guest: &Guest| &guest.wasi);
+        lucent_wasmtime::interrupt_on_stop_or_yield(&mut store, |guest: &Guest| &guest.wasi);
         let _deadline = self.deadlines.add(self.timeout, store.data().wasi.stop_handle());
-        let result = match app.pre.instantiate(&mut store) {
+        let phase = Timings::add(&timings.context_ns, phase);
+        let result = match app.pre.instantiate_async(&mut store).await {
             Ok(instance) => {
+                let phase = Timings::add(&timings.instantiate_ns, phase);
                 let start = instance
                     .get_typed_func::<(), ()>(&mut store, &app.entrypoint)
                     .map_err(|e| anyhow!("{}", one_line(&e)))?;
                 store.data().wasi.start_clocks();
-                lucent_wasmtime::call_bound(
-                    &mut store,
-                    &instance,
-                    |guest: &mut Guest| &mut guest.wasi,
-                    |store| start.call(store, ()),
-                )
+                // The one instance in the store: its hostcalls skip looking the memory up.
+                let memory = instance.get_memory(&mut store, "memory");
+                store.data_mut().wasi.bind_memory(memory);
+                let result = start.call_async(&mut store, ()).await;
+                Timings::add(&timings.run_ns, phase);
+                result
             }
             Err(e) if !raised_by_guest(&e) => {
                 let why = store.data().budget.refused().unwrap_or_else(|| one_line(&e));

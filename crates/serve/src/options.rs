@@ -52,6 +52,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     pub shutdown_timeout: u64,
 
+    /// For benchmarks: answer every routed request with a fixed hello from the server itself,
+    /// running no guest (the modules are still loaded): the ceiling of the rest of the path.
+    #[arg(long, hide = true)]
+    pub no_guest: bool,
+
     /// The module to serve for every path (`.wasm`, `.wat`; `.cwasm` with
     /// --allow-precompiled).
     #[arg(value_name = "MODULE", required_unless_present = "config")]

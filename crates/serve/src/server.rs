@@ -33,6 +33,8 @@ struct State {
     body_timeout: Duration,
     next_id: AtomicU64,
     local: SocketAddr,
+    /// `--no-guest`.
+    no_guest: bool,
 }
 
 /// Serves as `args` say until SIGINT or SIGTERM, then lets requests in flight finish (up to
@@ -45,7 +47,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let apps = crate::app::load(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Guests run on the blocking pool: one thread each, --max-instances at most.
+        // Guests run as tasks; a wait on a descriptor moves to the blocking pool (one
+        // thread each while it lasts, --max-instances at most).
         .max_blocking_threads(usize::try_from(args.max_instances).unwrap_or(usize::MAX).saturating_add(4))
         .build()
         .context("cannot start the server's threads")?;
@@ -69,6 +72,7 @@ async fn run(apps: Apps, args: &ServeArgs) -> anyhow::Result<()> {
         body_timeout: Duration::from_nanos(args.body_timeout),
         next_id: AtomicU64::new(1),
         local,
+        no_guest: args.no_guest,
     });
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
@@ -111,6 +115,9 @@ async fn run(apps: Apps, args: &ServeArgs) -> anyhow::Result<()> {
     match tokio::time::timeout(patience, graceful.shutdown()).await {
         Ok(()) => eprintln!("lucent: stopped"),
         Err(_) => eprintln!("lucent: stopped; requests still in flight after --shutdown-timeout were cut off"),
+    }
+    if let Some(summary) = state.apps.timings.summary() {
+        tracing::info!(target: "lucent::serve::timing", "{summary}");
     }
     Ok(())
 }
@@ -213,17 +220,24 @@ async fn respond(state: &State, id: u64, peer: SocketAddr, request: Request<Inco
     let Some(_permit) = admit(state, &state.slots).await else {
         return busy();
     };
+    if state.no_guest {
+        return plain(StatusCode::OK, "Hello, world!");
+    }
     let job = Job { id, env, argv, body };
     let ran = run_guest(state, app.clone(), job).await;
-    answer(id, app, ran)
+    let parsing = Instant::now();
+    let response = answer(id, app, ran);
+    state.apps.timings.parsed(parsing);
+    response
 }
 
-/// Runs the guest on the blocking pool.
+/// Runs the guest as a task of its own, so that a panic in it is this request's 500 and not
+/// the connection's end.
 async fn run_guest(state: &State, app: Arc<App>, job: Job) -> Ran {
     let apps = state.apps.clone();
-    tokio::task::spawn_blocking(move || apps.run(&app, job))
+    tokio::spawn(async move { apps.run(&app, job).await })
         .await
-        .unwrap_or_else(|e| Ran::Failed(format!("the guest's thread failed: {e}")))
+        .unwrap_or_else(|e| Ran::Failed(format!("the guest's task failed: {e}")))
 }
 
 /// Headers a guest may not set: the server frames the response itself.

@@ -368,3 +368,63 @@ fn bad_input_is_refused_at_start() {
     let neither = lucent_command().args(["serve"]).output().unwrap();
     assert_eq!(neither.status.code(), Some(2));
 }
+
+/// The threads of process `pid`.
+fn threads_of(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Threads:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn sleeping_guests_hold_no_thread_each() {
+    const GUESTS: usize = 300;
+    let server = Server::start(&["--max-instances", "400", guests::WAGI_TEST]);
+    let request = request_bytes("GET", "/sleep", &[], b"", true);
+    let mut streams: Vec<TcpStream> = (0..GUESTS)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            stream.write_all(&request).unwrap();
+            stream
+        })
+        .collect();
+    // Every guest sleeps 1 s in poll_oneoff: count the server's threads meanwhile (a thread
+    // per sleeping guest would be 300 and more).
+    let mut most = 0;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(800) {
+        most = most.max(threads_of(server.child.id()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for stream in &mut streams {
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let answer = Answer::parse(&raw).0;
+        assert_eq!((answer.status, answer.text().as_str()), (200, "slept\n"));
+    }
+    assert!(most < 64, "{most} threads while {GUESTS} guests slept");
+    let logged = || server.log().lines().filter(|l| l.contains("GET /sleep 200")).count();
+    let start = Instant::now();
+    while logged() < GUESTS && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(logged(), GUESTS);
+}
+
+#[test]
+fn guests_that_compute_take_turns_with_everything_else() {
+    // More spinning guests than the server has threads to run them: each yields at every time
+    // slice, so a request that comes after them is still answered at once, not after the
+    // spinners' --timeout.
+    let server = Server::start(&["--timeout", "8s", guests::WAGI_TEST]);
+    let spinners: Vec<_> = (0..6).map(|_| server.get_in_background("/loop")).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    assert_eq!(server.get("/counter").text(), "1\n");
+    let waited = start.elapsed();
+    for spinner in spinners {
+        assert_eq!(spinner.join().unwrap().status, 504);
+    }
+    assert!(waited < Duration::from_secs(4), "answered after {waited:?}, with 6 guests spinning");
+}
