@@ -59,19 +59,24 @@ use std::sync::Arc;
 /// standard streams (a stream the process does not have open is closed for the guest too).
 /// Arguments, environment and preopens stay empty.
 pub fn host_builder() -> WasiCtxBuilder {
+    with_host_stdio(
+        WasiCtxBuilder::new()
+            .clocks(Arc::new(HostClocks::new()))
+            .random(Box::new(HostRandom))
+            .sched(Arc::new(HostSched)),
+    )
+}
+
+/// `builder` with the host process's standard streams as the guest's (a stream the process
+/// does not have open is closed for the guest too).
+pub fn with_host_stdio(builder: WasiCtxBuilder) -> WasiCtxBuilder {
     let stream = |file: std::io::Result<HostFile>| -> Arc<dyn WasiFile> {
         match file {
             Ok(file) => Arc::new(file),
             Err(_) => Arc::new(ClosedFile),
         }
     };
-    WasiCtxBuilder::new()
-        .clocks(Arc::new(HostClocks::new()))
-        .random(Box::new(HostRandom))
-        .sched(Arc::new(HostSched))
-        .stdin(stream(HostFile::stdin()))
-        .stdout(stream(HostFile::stdout()))
-        .stderr(stream(HostFile::stderr()))
+    builder.stdin(stream(HostFile::stdin())).stdout(stream(HostFile::stdout())).stderr(stream(HostFile::stderr()))
 }
 
 /// The process's effective user id: the owner of the files it creates. The compile cache

@@ -44,7 +44,15 @@ struct State {
     /// time slices go on until they end (a guest that was stopped while it yielded sees its
     /// stop only at a later tick).
     live: usize,
+    /// When the thread will wake by itself; `None` while it waits to be woken.
+    wakes_at: Option<Instant>,
+    /// When the last guard was dropped.
+    last_release: Option<Instant>,
 }
+
+/// How long time slices go on once no guard is alive: a server between two short requests
+/// keeps its ticker instead of waking it (a system call and a switch) for every request.
+const LINGER: Duration = Duration::from_millis(100);
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -89,13 +97,23 @@ impl Deadlines {
         let id = state.next;
         state.next = id.wrapping_add(1);
         state.live = state.live.saturating_add(1);
+        // The thread needs waking only if it would otherwise sleep past this deadline or past
+        // the guest's first time slice: not on every request of a busy server, where it
+        // wakes every slice anyway (see `LINGER`).
+        let due = match (at, self.shared.slice.and_then(|s| Instant::now().checked_add(s))) {
+            (Some(at), Some(slice)) => Some(at.min(slice)),
+            (at, slice) => at.or(slice),
+        };
+        let wake = due.is_some_and(|due| state.wakes_at.is_none_or(|planned| due < planned));
         // A deadline too far to represent never passes.
         if let Some(at) = at {
             state.queue.push(Reverse((at, id)));
             state.stops.insert(id, stop);
         }
         drop(state);
-        self.shared.changed.notify_one();
+        if wake {
+            self.shared.changed.notify_one();
+        }
         Deadline { shared: self.shared.clone(), id }
     }
 
@@ -140,6 +158,7 @@ impl Drop for Deadline {
         let mut state = self.shared.lock();
         state.stops.remove(&self.id);
         state.live = state.live.saturating_sub(1);
+        state.last_release = Some(Instant::now());
         // Cancelled entries leave the queue when they come up; when none is pending, at once.
         if state.stops.is_empty() {
             state.queue.clear();
@@ -162,7 +181,9 @@ fn keep(shared: &Shared, engine: &Engine) {
             return;
         }
         let now = Instant::now();
-        let next_slice = shared.slice.filter(|_| state.live > 0).and_then(|s| last_tick.checked_add(s));
+        let lingering = state.last_release.and_then(|at| at.checked_add(LINGER)).is_some_and(|until| now < until);
+        let slicing = state.live > 0 || lingering;
+        let next_slice = shared.slice.filter(|_| slicing).and_then(|s| last_tick.checked_add(s));
         let mut fired = next_slice.is_some_and(|at| at <= now);
         while let Some(&Reverse((at, id))) = state.queue.peek() {
             if at > now {
@@ -180,12 +201,13 @@ fn keep(shared: &Shared, engine: &Engine) {
             state.ticks = state.ticks.wrapping_add(1);
             last_tick = now;
         }
-        let next_slice = shared.slice.filter(|_| state.live > 0).and_then(|s| last_tick.checked_add(s));
+        let next_slice = shared.slice.filter(|_| slicing).and_then(|s| last_tick.checked_add(s));
         let next = match (state.queue.peek(), next_slice) {
             (Some(&Reverse((at, _))), Some(slice)) => Some(at.min(slice)),
             (Some(&Reverse((at, _))), None) => Some(at),
             (None, slice) => slice,
         };
+        state.wakes_at = next;
         state = match next {
             None => shared.changed.wait(state).unwrap_or_else(PoisonError::into_inner),
             Some(at) => {
@@ -212,21 +234,52 @@ mod tests {
         // A guest stopped while it yielded sees its stop at a later tick: they go on.
         assert!(wait_until(|| deadlines.ticks() > after + 3));
         drop(guard);
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(LINGER + Duration::from_millis(20));
         let settled = deadlines.ticks();
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(deadlines.ticks(), settled, "no guard, no ticks");
     }
 
     fn wait_until(what: impl Fn() -> bool) -> bool {
+        wait_within(Duration::from_secs(10), what)
+    }
+
+    fn wait_within(limit: Duration, what: impl Fn() -> bool) -> bool {
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
+        while start.elapsed() < limit {
             if what() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(1));
         }
         false
+    }
+
+    #[test]
+    fn an_earlier_deadline_wakes_the_thread_from_a_later_ones_sleep() {
+        for slices in [None, Some(Duration::from_secs(5))] {
+            let engine = Engine::default();
+            let deadlines = Deadlines::start(&engine, slices).unwrap();
+            let _far = deadlines.add(Duration::from_secs(10), Arc::new(Stop::new()));
+            // The thread now sleeps until the far deadline (or its first slice, 5 s away).
+            std::thread::sleep(Duration::from_millis(20));
+            let near = Arc::new(Stop::new());
+            let _near = deadlines.add(Duration::from_millis(10), near.clone());
+            assert!(wait_within(Duration::from_secs(2), || near.is_stopped()), "slices {slices:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_guest_gets_its_first_time_slice_though_the_thread_sleeps_until_a_deadline() {
+        let engine = Engine::default();
+        let deadlines = Deadlines::with_time_slices(&engine, Duration::from_millis(5)).unwrap();
+        drop(deadlines.add(Duration::from_secs(10), Arc::new(Stop::new())));
+        // Past the linger: the thread sleeps with no guest (and a cancelled entry queued).
+        std::thread::sleep(LINGER + Duration::from_millis(30));
+        let before = deadlines.ticks();
+        let _guest = deadlines.add(Duration::from_secs(10), Arc::new(Stop::new()));
+        let slices = || deadlines.ticks() > before + 2;
+        assert!(wait_within(Duration::from_secs(2), slices), "a guest that computes would never yield");
     }
 
     #[test]

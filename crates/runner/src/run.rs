@@ -9,7 +9,7 @@ use anyhow::{Context as _, anyhow, bail};
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
-use lucent_host::{HostClocks, HostDir, HostFile, HostSched, Withheld};
+use lucent_host::{HostClocks, HostDir, HostFile, HostRandom, HostSched, Withheld};
 use lucent_wasmtime::MemoryBudget;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -120,7 +120,7 @@ fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyh
         Some(name) => name.as_bytes().to_vec(),
         None => args.module.as_os_str().as_bytes().to_vec(),
     };
-    let mut builder = context_builder(&args.guest, withheld)?.arg(argv0);
+    let mut builder = lucent_host::with_host_stdio(context_builder(&args.guest, withheld)?).arg(argv0);
     if guest_args {
         builder = builder.args(args.args.iter().map(|a| a.as_bytes()));
     }
@@ -136,7 +136,8 @@ fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyh
 ///
 /// A directory or socket that cannot be opened, a bad `--dir`, a `--start-time` too large.
 pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Result<WasiCtxBuilder> {
-    let mut builder: WasiCtxBuilder = lucent_host::host_builder();
+    // No host streams here: opening them costs system calls the server would throw away.
+    let mut builder = WasiCtxBuilder::new().random(Box::new(HostRandom));
     let (mut clocks, sched): (Arc<dyn WasiClocks>, Arc<dyn WasiSched>) = if args.deterministic {
         let epoch = args.start_time.checked_mul(1_000_000_000).ok_or_else(|| anyhow!("--start-time is too large"))?;
         let virtual_clocks = Arc::new(VirtualClocks::new(epoch, VIRTUAL_STEP_NS));

@@ -55,11 +55,23 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(run(apps, args))
 }
 
+/// Connections the kernel completes while the server is busy wait in a queue this long (the
+/// kernel caps it at `net.core.somaxconn`, 4096 by default): past it, a client's handshake is
+/// dropped and retried only a second later. Tokio's default, 1024, overflowed with thousands
+/// of clients connecting at once.
+const BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    // As std and tokio do: a restarted server can take its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 async fn run(apps: Apps, args: &ServeArgs) -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = listen(args.listen).with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr().context("cannot read the listening address")?;
     let routes: Vec<String> =
         apps.routes.iter().map(|(route, app)| format!("{} → {}", route.pattern(), app.shown)).collect();
