@@ -1,17 +1,43 @@
 //! The filesystem traits the core works through. Implementations live elsewhere (the host
 //! crate for the real filesystem); the core never touches a file itself.
 //!
-//! Most methods have a default that refuses (each says which errno), so a backend implements
-//! only what it supports; a few defaults succeed as a no-op where that is what a file without
-//! the feature does: `fdflags` (none), `advise`, `sync` and `datasync` (and a directory's
-//! `fdflags` and `sync`).
+//! The contract is backend-neutral: the host filesystem, memory, overlays and images all
+//! implement it, and the core's path resolver walks every one of them the same way.
+//!
+//! - A lookup says what it found ([`Found`], [`Opened::Symlink`]): a backend never signals a
+//!   symbolic link through an errno, and never follows one.
+//! - A file says how `poll_oneoff` learns it is ready ([`WasiFile::readiness`]); no scheduler
+//!   downcasts a file to its own type.
+//! - Methods a backend may not support have a default that refuses (each says which errno);
+//!   none has a default that claims success: `sync`, `datasync`, `advise` and `fdflags` are
+//!   each backend's to answer.
+//! - Identity: [`Filestat::dev`] and [`Filestat::ino`] name a file within a running instance.
+//!   Two names with the same pair are the same file (hard links); a backend that is not the
+//!   host's gives itself a `dev` no host filesystem has and numbers its own inodes.
 
+use crate::env::Interest;
 use crate::path::Component;
 use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};
 use std::any::Any;
 use std::fmt::Debug;
 use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
+
+/// How a scheduler learns that a file is ready (see [`WasiFile::readiness`]).
+#[derive(Debug)]
+pub enum Readiness<'a> {
+    /// Ready now, and always: regular files and in-memory streams. `nbytes` is what a read
+    /// would return at least (0 where unknown); `hangup` that the other end is closed.
+    Now {
+        /// Bytes a read would return.
+        nbytes: u64,
+        /// The other end is closed.
+        hangup: bool,
+    },
+    /// Ready when this host descriptor is (`poll(2)`): pipes, terminals, sockets.
+    HostFd(BorrowedFd<'a>),
+}
 
 /// An open file-like object: a regular file, a pipe, a terminal, a socket.
 ///
@@ -24,8 +50,17 @@ use std::sync::Arc;
 /// ends the wait. [`WasiFile::fdflags`] reports the guest's `NONBLOCK`, which decides
 /// whether the guest gets `Again` or the core waits.
 pub trait WasiFile: Send + Sync + Debug {
-    /// The backend object, so that a backend's scheduler can find its own files.
+    /// The backend object, for an embedder that wants its own type back.
     fn as_any(&self) -> &dyn Any;
+
+    /// How `poll_oneoff` waits for this file to be ready for `interest`.
+    ///
+    /// # Errors
+    ///
+    /// `Notsup` by default: the file cannot be waited on.
+    fn readiness(&self, _interest: Interest) -> Result<Readiness<'_>, Errno> {
+        Err(Errno::Notsup)
+    }
 
     /// What kind of file this is.
     ///
@@ -39,9 +74,7 @@ pub trait WasiFile: Send + Sync + Debug {
     /// # Errors
     ///
     /// Whatever the backend reports.
-    fn fdflags(&self) -> Result<Fdflags, Errno> {
-        Ok(Fdflags::empty())
-    }
+    fn fdflags(&self) -> Result<Fdflags, Errno>;
 
     /// Changes `APPEND` and `NONBLOCK`.
     ///
@@ -128,10 +161,8 @@ pub trait WasiFile: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// None by default.
-    fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<(), Errno> {
-        Ok(())
-    }
+    /// `Spipe` for a pipe or socket, as `posix_fadvise`; `Badf` for a closed stream.
+    fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<(), Errno>;
 
     /// Makes sure `len` bytes from `offset` are allocated, extending the file if needed.
     ///
@@ -142,23 +173,20 @@ pub trait WasiFile: Send + Sync + Debug {
         Err(Errno::Notsup)
     }
 
-    /// Writes data and metadata to the device (`fsync`).
+    /// Writes data and metadata to the device (`fsync`); a file with no device behind it
+    /// (memory) has nothing to write and says so with `Ok`.
     ///
     /// # Errors
     ///
-    /// None by default (nothing to write); `Io` from the backend.
-    fn sync(&self) -> Result<(), Errno> {
-        Ok(())
-    }
+    /// `Io` from the backend; `Inval` for a stream that cannot be synced, as `fsync`.
+    fn sync(&self) -> Result<(), Errno>;
 
-    /// Writes data to the device (`fdatasync`).
+    /// Writes data to the device (`fdatasync`), as [`WasiFile::sync`].
     ///
     /// # Errors
     ///
-    /// None by default; `Io` from the backend.
-    fn datasync(&self) -> Result<(), Errno> {
-        Ok(())
-    }
+    /// As [`WasiFile::sync`].
+    fn datasync(&self) -> Result<(), Errno>;
 
     /// Accepts a connection on a listening socket; `nonblock` sets `NONBLOCK` on the new one.
     ///
@@ -245,6 +273,21 @@ pub enum Opened {
     File(Arc<dyn WasiFile>),
     /// A directory.
     Dir(Arc<dyn WasiDir>),
+    /// A symbolic link with this target, not followed (the resolver decides).
+    Symlink(Vec<u8>),
+}
+
+/// What [`WasiDir::lookup`] found under a name.
+#[derive(Debug)]
+pub enum Found {
+    /// A directory, open for further lookups.
+    Dir(Arc<dyn WasiDir>),
+    /// Something that is not a directory nor a symlink.
+    File,
+    /// A symbolic link with this target, not followed.
+    Symlink(Vec<u8>),
+    /// Nothing has this name.
+    Nothing,
 }
 
 /// A directory, seen one component at a time.
@@ -253,23 +296,24 @@ pub enum Opened {
 /// components; a backend never sees a `/`, a `..`, or a path that could leave it. Methods that
 /// take a name must not follow a symbolic link in that name.
 pub trait WasiDir: Send + Sync + Debug {
-    /// Opens the subdirectory `name` for further lookups, without following a symlink.
+    /// What `name` is, without following a symlink; a directory comes back open for further
+    /// lookups.
     ///
     /// # Errors
     ///
-    /// `Noent`; `Notdir` if it is not a directory; `Loop` or `Notdir` if it is a symlink (the
-    /// resolver then reads the link).
-    fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno>;
+    /// `Acces` for a directory that cannot be searched, `Io`…: not `Noent` (that is
+    /// [`Found::Nothing`]).
+    fn lookup(&self, name: &Component) -> Result<Found, Errno>;
 
-    /// Opens (or creates) `name` as `options` say, without following a symlink. The name `.`
-    /// opens this directory itself. It never waits: a FIFO opened for reading is open at
+    /// Opens (or creates) `name` as `options` say, without following a symlink: a symlink
+    /// comes back as [`Opened::Symlink`] (with `create` and `exclusive`, `Exist`). The name
+    /// `.` opens this directory itself. It never waits: a FIFO opened for reading is open at
     /// once (the first read waits for a writer), and one opened for writing with no reader
     /// is `Again` (the core sleeps and tries again), or `Nxio` with `NONBLOCK`.
     ///
     /// # Errors
     ///
-    /// `Noent`, `Exist`, `Isdir`, `Notdir`, `Acces`…; `Loop` (or `Notdir` with
-    /// `options.directory`) if it is a symlink; `Again`, `Nxio` as above.
+    /// `Noent`, `Exist`, `Isdir`, `Notdir`, `Acces`…; `Again`, `Nxio` as above.
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno>;
 
     /// Opens a whole relative `path` beneath this directory in one step, when the backend can
@@ -297,9 +341,7 @@ pub trait WasiDir: Send + Sync + Debug {
     /// # Errors
     ///
     /// Whatever the backend reports.
-    fn fdflags(&self) -> Result<Fdflags, Errno> {
-        Ok(Fdflags::empty())
-    }
+    fn fdflags(&self) -> Result<Fdflags, Errno>;
 
     /// The backend object, so that operations on two directories (`link`, `rename`) can
     /// check both belong to the same backend.
@@ -407,14 +449,12 @@ pub trait WasiDir: Send + Sync + Debug {
         Err(Errno::Notsup)
     }
 
-    /// Writes this directory's changes to the device (`fsync`).
+    /// Writes this directory's changes to the device (`fsync`); `Ok` where there is none.
     ///
     /// # Errors
     ///
-    /// None by default.
-    fn sync(&self) -> Result<(), Errno> {
-        Ok(())
-    }
+    /// `Io` from the backend.
+    fn sync(&self) -> Result<(), Errno>;
 }
 
 /// A standard stream the host process does not have open: every operation fails with
@@ -454,6 +494,10 @@ impl WasiFile for ClosedFile {
     fn datasync(&self) -> Result<(), Errno> {
         Err(Errno::Badf)
     }
+
+    fn readiness(&self, _interest: Interest) -> Result<Readiness<'_>, Errno> {
+        Err(Errno::Badf)
+    }
 }
 
 /// A file that reads as empty and swallows writes, like `/dev/null`: the default standard I/O
@@ -481,5 +525,26 @@ impl WasiFile for NullFile {
 
     fn filestat(&self) -> Result<Filestat, Errno> {
         Ok(Filestat { filetype: Filetype::CharacterDevice.raw(), nlink: 1, ..Filestat::default() })
+    }
+
+    fn readiness(&self, _interest: Interest) -> Result<Readiness<'_>, Errno> {
+        Ok(Readiness::Now { nbytes: 0, hangup: false })
+    }
+
+    fn fdflags(&self) -> Result<Fdflags, Errno> {
+        Ok(Fdflags::empty())
+    }
+
+    // As `/dev/null`: advice is accepted, syncing has nothing to write.
+    fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn datasync(&self) -> Result<(), Errno> {
+        Ok(())
     }
 }

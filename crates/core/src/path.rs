@@ -8,7 +8,7 @@
 //! relative to a handle already held, with symlinks never followed by the host, renames and
 //! symlink swaps by other processes cannot lead the walk outside.
 
-use crate::fs::{OpenOptions, Opened, WasiDir};
+use crate::fs::{Found, OpenOptions, Opened, WasiDir};
 use lucent_abi::Errno;
 use std::sync::Arc;
 
@@ -74,6 +74,18 @@ pub struct Target<'a> {
     /// The path ended in `..` (`name` is then `.`, the directory it led to): some operations
     /// answer differently than for `.` (`rmdir` says `notempty`, as Linux does).
     pub dotdot: bool,
+    /// A symlink named by `name` is to be followed: the operation answers
+    /// [`Step::Follow`] with its target instead of acting on it.
+    pub follow: bool,
+}
+
+/// What an operation on the last component did.
+#[derive(Debug)]
+pub enum Step<R> {
+    /// It is done, with this result.
+    Done(R),
+    /// The name is a symlink to follow, with this target: the walk goes on.
+    Follow(Vec<u8>),
 }
 
 /// When the resolver follows a symlink in the last component.
@@ -127,9 +139,10 @@ fn push_components(work: &mut Vec<Vec<u8>>, path: &[u8]) -> bool {
 
 /// Resolves `path` beneath `base` and runs `op` on the last component.
 ///
-/// `follow` says when a symlink in the last component is followed. `op` must not follow a symlink in the name it is given; when
-/// it fails with `Loop` or `Notdir` and the name is a symlink that should be followed, the
-/// resolver reads the link and continues with its target.
+/// `follow` says when a symlink in the last component is followed ([`Target::follow`]). `op`
+/// must not follow a symlink in the name it is given; when the name is a symlink it should
+/// follow, it answers [`Step::Follow`] with the link's target, and the resolver goes on with
+/// that.
 ///
 /// # Errors
 ///
@@ -142,7 +155,7 @@ pub fn resolve<R>(
     base: &Arc<dyn WasiDir>,
     path: &[u8],
     follow: Follow,
-    mut op: impl FnMut(Target<'_>) -> Result<R, Errno>,
+    mut op: impl FnMut(Target<'_>) -> Result<Step<R>, Errno>,
 ) -> Result<R, Errno> {
     check_path(path)?;
     // Held directories; the bottom one is `base`, which `..` may never pop.
@@ -166,49 +179,47 @@ pub fn resolve<R>(
             held.pop();
             if last {
                 let top = held.last().ok_or(Errno::Perm)?;
-                return op(Target { dir: top, name: &Component::dot(), must_be_dir: true, dotdot: true });
+                let target =
+                    Target { dir: top, name: &Component::dot(), must_be_dir: true, dotdot: true, follow: false };
+                return done(op(target)?);
             }
             continue;
         }
         if component == b"." {
             if last {
-                return op(Target { dir: &top, name: &Component::dot(), must_be_dir: true, dotdot: false });
+                let target =
+                    Target { dir: &top, name: &Component::dot(), must_be_dir: true, dotdot: false, follow: false };
+                return done(op(target)?);
             }
             continue;
         }
         let name = Component::new(&component)?;
-        let error = if last {
-            match op(Target { dir: &top, name: &name, must_be_dir, dotdot: false }) {
-                Ok(result) => return Ok(result),
-                Err(e) if follow == Follow::Always || (follow == Follow::TrailingSlash && must_be_dir) => e,
-                Err(e) => return Err(e),
+        let link = if last {
+            let follow = follow == Follow::Always || (follow == Follow::TrailingSlash && must_be_dir);
+            match op(Target { dir: &top, name: &name, must_be_dir, dotdot: false, follow })? {
+                Step::Done(result) => return Ok(result),
+                Step::Follow(link) => link,
             }
         } else {
             if held.len() > MAX_DEPTH {
                 return Err(Errno::Nametoolong);
             }
-            match top.open_dir(&name) {
-                Ok(dir) => {
+            match top.lookup(&name)? {
+                Found::Dir(dir) => {
                     held.push(dir);
                     continue;
                 }
-                Err(e) => e,
+                Found::Symlink(link) => link,
+                Found::File => return Err(Errno::Notdir),
+                Found::Nothing => return Err(Errno::Noent),
             }
-        };
-        // Only a symlink can be worth another try.
-        if !matches!(error, Errno::Loop | Errno::Notdir) {
-            return Err(error);
-        }
-        let target = match top.read_link(&name) {
-            Ok(target) => target,
-            Err(_) => return Err(error),
         };
         hops = hops.saturating_add(1);
         if hops > MAX_SYMLINK_HOPS {
             return Err(Errno::Loop);
         }
-        check_path(&target)?;
-        let target_is_dir = push_components(&mut work, &target);
+        check_path(&link)?;
+        let target_is_dir = push_components(&mut work, &link);
         if last {
             must_be_dir |= target_is_dir;
         }
@@ -218,6 +229,14 @@ pub fn resolve<R>(
     }
     // The loop always returns on the last component.
     Err(Errno::Noent)
+}
+
+/// The result of an operation on `.` or `..`, which are never symlinks.
+fn done<R>(step: Step<R>) -> Result<R, Errno> {
+    match step {
+        Step::Done(result) => Ok(result),
+        Step::Follow(_) => Err(Errno::Loop),
+    }
 }
 
 /// Opens `path` beneath `dir` by walking it component by component (see [`resolve`]).
@@ -231,7 +250,12 @@ pub fn open_walk(dir: &Arc<dyn WasiDir>, path: &[u8], follow: bool, options: &Op
     resolve(dir, path, follow, |target| {
         let mut options = *options;
         options.directory |= target.must_be_dir;
-        target.dir.open(target.name, &options)
+        match target.dir.open(target.name, &options)? {
+            Opened::Symlink(link) if target.follow => Ok(Step::Follow(link)),
+            // As `O_NOFOLLOW` (with `O_DIRECTORY`: "not a directory").
+            Opened::Symlink(_) => Err(if options.directory { Errno::Notdir } else { Errno::Loop }),
+            opened => Ok(Step::Done(opened)),
+        }
     })
 }
 
@@ -245,6 +269,7 @@ pub fn identity(opened: &Result<Opened, Errno>) -> Result<(u64, u64, u8), Errno>
     let stat = match opened.as_ref().map_err(|e| *e)? {
         Opened::File(f) => f.filestat()?,
         Opened::Dir(d) => d.filestat()?,
+        Opened::Symlink(_) => return Err(Errno::Loop),
     };
     Ok((stat.dev, stat.ino, stat.filetype))
 }
@@ -317,13 +342,13 @@ mod tests {
     }
 
     impl WasiDir for MemDir {
-        fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
-            match self.entries.lock().unwrap().get(name.as_bytes()) {
-                Some(Node::Dir(d)) => Ok(d.clone()),
-                Some(Node::File) => Err(Errno::Notdir),
-                Some(Node::Link(_)) => Err(Errno::Loop),
-                None => Err(Errno::Noent),
-            }
+        fn lookup(&self, name: &Component) -> Result<Found, Errno> {
+            Ok(match self.entries.lock().unwrap().get(name.as_bytes()) {
+                Some(Node::Dir(d)) => Found::Dir(d.clone()),
+                Some(Node::File) => Found::File,
+                Some(Node::Link(t)) => Found::Symlink(t.clone()),
+                None => Found::Nothing,
+            })
         }
         fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
             if name.is_dot() {
@@ -334,7 +359,7 @@ mod tests {
                 Some(Node::Dir(d)) => Ok(Opened::Dir(d.clone())),
                 Some(Node::File) if options.directory => Err(Errno::Notdir),
                 Some(Node::File) => Ok(Opened::File(Arc::new(NullFile))),
-                Some(Node::Link(_)) => Err(Errno::Loop),
+                Some(Node::Link(t)) => Ok(Opened::Symlink(t.clone())),
                 None if options.create => {
                     entries.insert(name.as_bytes().to_vec(), Node::File);
                     Ok(Opened::File(Arc::new(NullFile)))
@@ -352,6 +377,12 @@ mod tests {
         fn as_any(&self) -> &dyn std::any::Any {
             self
         }
+        fn fdflags(&self) -> Result<lucent_abi::Fdflags, Errno> {
+            Ok(lucent_abi::Fdflags::empty())
+        }
+        fn sync(&self) -> Result<(), Errno> {
+            Ok(())
+        }
     }
 
     /// Resolves `path` from `root` and says what it reached: `dir NAME` or `file in DIR`.
@@ -362,8 +393,10 @@ mod tests {
             let opts = OpenOptions { directory: t.must_be_dir, ..OpenOptions::default() };
             let dir_name = format!("{:?}", t.dir);
             match t.dir.open(t.name, &opts)? {
-                Opened::Dir(d) => Ok(format!("dir {}", name_of(&format!("{d:?}")))),
-                Opened::File(_) => Ok(format!("file {:?} in {}", t.name, name_of(&dir_name))),
+                Opened::Dir(d) => Ok(Step::Done(format!("dir {}", name_of(&format!("{d:?}"))))),
+                Opened::File(_) => Ok(Step::Done(format!("file {:?} in {}", t.name, name_of(&dir_name)))),
+                Opened::Symlink(link) if t.follow => Ok(Step::Follow(link)),
+                Opened::Symlink(_) => Err(if opts.directory { Errno::Notdir } else { Errno::Loop }),
             }
         })
     }
@@ -459,14 +492,16 @@ mod tests {
         assert_eq!(reach(&root, "loop1/x", true), Err(Errno::Loop));
         assert_eq!(reach(&root, "empty", true), Err(Errno::Noent));
         // `..` inside a symlink target climbs from the link's directory, and never above base.
-        let a: Arc<dyn WasiDir> = tree().open_dir(&Component::new(b"a").unwrap()).unwrap();
-        let res = resolve(&a, b"b/up", Follow::Always, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
-        assert_eq!(res, Err(Errno::Perm));
+        let Ok(Found::Dir(a)) = tree().lookup(&Component::new(b"a").unwrap()) else { panic!("a is a directory") };
+        let open = |t: Target<'_>| match t.dir.open(t.name, &OpenOptions::default())? {
+            Opened::Symlink(link) if t.follow => Ok(Step::Follow(link)),
+            Opened::Symlink(_) => Err(Errno::Loop),
+            _ => Ok(Step::Done(())),
+        };
+        assert_eq!(resolve(&a, b"b/up", Follow::Always, open), Err(Errno::Perm));
         // Never: a final symlink is handed to the operation even with a trailing slash.
-        let res = resolve(&a, b"b/up/", Follow::Never, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
-        assert_eq!(res, Err(Errno::Loop));
-        let res =
-            resolve(&a, b"b/up/", Follow::TrailingSlash, |t| t.dir.open(t.name, &OpenOptions::default()).map(drop));
+        assert_eq!(resolve(&a, b"b/up/", Follow::Never, open), Err(Errno::Loop));
+        let res = resolve(&a, b"b/up/", Follow::TrailingSlash, open);
         assert_eq!(res, Err(Errno::Perm));
     }
 

@@ -1,7 +1,8 @@
 //! Standard streams in memory, for runners that hand a guest its input and take its output as
 //! bytes (the per-request server: the request body on stdin, the response from stdout, bounded).
 
-use crate::fs::WasiFile;
+use crate::env::Interest;
+use crate::fs::{Readiness, WasiFile};
 use lucent_abi::{Errno, Filestat, Filetype};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut};
@@ -52,6 +53,40 @@ impl WasiFile for InputBytes {
     fn filestat(&self) -> Result<Filestat, Errno> {
         Ok(Filestat { filetype: Filetype::Unknown.raw(), nlink: 1, ..Filestat::default() })
     }
+
+    /// Never waits: what is left is there, then end of file.
+    fn readiness(&self, _interest: Interest) -> Result<Readiness<'_>, Errno> {
+        let read = *self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let left = self.bytes.len().saturating_sub(read);
+        Ok(Readiness::Now { nbytes: u64::try_from(left).unwrap_or(u64::MAX), hangup: false })
+    }
+
+    crate::pipe_answers!();
+}
+
+/// The [`WasiFile`] methods an in-memory stream answers as Linux does for a pipe: no
+/// descriptor flags, `advise` is `spipe` (as `posix_fadvise`), `sync` and `datasync` are
+/// `inval` (as `fsync`). For use inside an `impl WasiFile` block; the crate using it depends on
+/// `lucent-abi`.
+#[macro_export]
+macro_rules! pipe_answers {
+    () => {
+        fn fdflags(&self) -> Result<::lucent_abi::Fdflags, ::lucent_abi::Errno> {
+            Ok(::lucent_abi::Fdflags::empty())
+        }
+
+        fn advise(&self, _offset: u64, _len: u64, _advice: ::lucent_abi::Advice) -> Result<(), ::lucent_abi::Errno> {
+            Err(::lucent_abi::Errno::Spipe)
+        }
+
+        fn sync(&self) -> Result<(), ::lucent_abi::Errno> {
+            Err(::lucent_abi::Errno::Inval)
+        }
+
+        fn datasync(&self) -> Result<(), ::lucent_abi::Errno> {
+            Err(::lucent_abi::Errno::Inval)
+        }
+    };
 }
 
 /// Collects what is written, up to a limit: a write that would pass it is refused whole
@@ -104,6 +139,13 @@ impl WasiFile for OutputBytes {
     fn filestat(&self) -> Result<Filestat, Errno> {
         Ok(Filestat { filetype: Filetype::Unknown.raw(), nlink: 1, ..Filestat::default() })
     }
+
+    /// Never waits: a write goes in at once or is refused.
+    fn readiness(&self, _interest: Interest) -> Result<Readiness<'_>, Errno> {
+        Ok(Readiness::Now { nbytes: 0, hangup: false })
+    }
+
+    crate::pipe_answers!();
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype, GuestMemory};
 use lucent_core::clocks::{SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{NoSched, RandomSource};
-use lucent_core::fs::{DirEntry, NullFile, OpenOptions, Opened, SetTime, WasiDir};
+use lucent_core::fs::{DirEntry, Found, NullFile, OpenOptions, Opened, SetTime, WasiDir};
 use lucent_core::path::Component;
 use lucent_core::{WasiCtx, preview0, preview1};
 use proptest::prelude::*;
@@ -27,13 +27,14 @@ fn stat(filetype: Filetype) -> Filestat {
 }
 
 impl WasiDir for StubDir {
-    fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
-        match name.as_bytes() {
-            b"d" | b"." => Ok(Arc::new(StubDir)),
-            b"f" => Err(Errno::Notdir),
-            b"loop" | b"up" => Err(Errno::Loop),
-            _ => Err(Errno::Noent),
-        }
+    fn lookup(&self, name: &Component) -> Result<Found, Errno> {
+        Ok(match name.as_bytes() {
+            b"d" | b"." => Found::Dir(Arc::new(StubDir)),
+            b"f" => Found::File,
+            b"loop" => Found::Symlink(b"loop".to_vec()),
+            b"up" => Found::Symlink(b"../d".to_vec()),
+            _ => Found::Nothing,
+        })
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
@@ -41,7 +42,8 @@ impl WasiDir for StubDir {
             b"d" | b"." => Ok(Opened::Dir(Arc::new(StubDir))),
             b"f" if options.directory => Err(Errno::Notdir),
             b"f" => Ok(Opened::File(Arc::new(NullFile))),
-            b"loop" | b"up" => Err(Errno::Loop),
+            b"loop" => Ok(Opened::Symlink(b"loop".to_vec())),
+            b"up" => Ok(Opened::Symlink(b"../d".to_vec())),
             _ if options.create => Ok(Opened::File(Arc::new(NullFile))),
             _ => Err(Errno::Noent),
         }
@@ -57,6 +59,14 @@ impl WasiDir for StubDir {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+
+    fn fdflags(&self) -> Result<Fdflags, Errno> {
+        Ok(Fdflags::empty())
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        Ok(())
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {

@@ -7,7 +7,7 @@ use crate::quota::Quota;
 use crate::stat::{filestat, timestamps};
 use crate::withheld::Withheld;
 use lucent_abi::{Errno, Fdflags, Filestat};
-use lucent_core::fs::{DirEntry, OpenOptions, Opened, SetTime, WasiDir};
+use lucent_core::fs::{DirEntry, Found, OpenOptions, Opened, SetTime, WasiDir};
 use lucent_core::path::Component;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags, Stat};
@@ -36,7 +36,7 @@ const STABLE_INODE_FILESYSTEMS: [u64; 4] = [
     0x0102_1994, // tmpfs
 ];
 
-/// The directories a preopen keeps open ([`HostDir::open_dir`]).
+/// The directories a preopen keeps open (found by [`WasiDir::lookup`]).
 #[derive(Debug)]
 struct Kept {
     /// The preopen's device: only directories on it are kept.
@@ -93,6 +93,16 @@ pub struct HostDir {
 }
 
 impl HostDir {
+    /// After `openat(O_NOFOLLOW)` failed with `Loop` or `Notdir`: the target if `name` is a
+    /// symlink, `None` if it is something else.
+    fn link_target(&self, name: &Component) -> Result<Option<Vec<u8>>, Errno> {
+        match rustix::fs::readlinkat(&self.fd, name.as_bytes(), Vec::new()) {
+            Ok(target) => Ok(Some(target.into_bytes())),
+            Err(rustix::io::Errno::INVAL) => Ok(None),
+            Err(e) => Err(from_host(e)),
+        }
+    }
+
     /// Opens the host directory at `path`, as the host process sees it (so symlinks in `path`
     /// are followed): this is how the embedder or the CLI chooses a preopen, never guest input.
     ///
@@ -335,15 +345,26 @@ fn open_flags(options: &OpenOptions) -> OFlags {
 }
 
 impl WasiDir for HostDir {
-    fn open_dir(&self, name: &Component) -> Result<Arc<dyn WasiDir>, Errno> {
+    fn lookup(&self, name: &Component) -> Result<Found, Errno> {
         if let Some(kept) = &self.children
             && let Some(dir) = self.cached_child(kept, name)
         {
-            return Ok(dir);
+            return Ok(Found::Dir(dir));
         }
         // O_PATH: enough to look up further components, and works without read permission.
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty()))?;
+        let fd = match retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::empty())) {
+            Ok(fd) => fd,
+            Err(Errno::Noent) => return Ok(Found::Nothing),
+            // Not a directory: a symlink (`O_NOFOLLOW`), or something else.
+            Err(Errno::Loop | Errno::Notdir) => {
+                return Ok(match self.link_target(name)? {
+                    Some(target) => Found::Symlink(target),
+                    None => Found::File,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let st = if self.withheld.is_some() || self.children.is_some() {
             Some(rustix::fs::fstat(&fd).map_err(from_host)?)
         } else {
@@ -356,7 +377,7 @@ impl WasiDir for HostDir {
         if let (Some(kept), Some(st)) = (&self.children, &st) {
             HostDir::keep_child(kept, name, &dir, st);
         }
-        Ok(dir)
+        Ok(Found::Dir(dir))
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
@@ -395,6 +416,14 @@ impl WasiDir for HostDir {
                     let fifo = rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW)
                         .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Fifo);
                     return Err(if fifo { Errno::Again } else { Errno::Nxio });
+                }
+                // `O_NOFOLLOW` met a symlink (with `O_DIRECTORY`, the kernel says "not a
+                // directory"): the resolver decides what to do with it.
+                Err(e @ (Errno::Loop | Errno::Notdir)) => {
+                    return match self.link_target(name)? {
+                        Some(target) => Ok(Opened::Symlink(target)),
+                        None => Err(e),
+                    };
                 }
                 Err(e) => return Err(e),
             };
@@ -559,7 +588,7 @@ impl WasiDir for HostDir {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lucent_core::path::{Follow, resolve};
+    use lucent_core::path::{Follow, Step, resolve};
     use std::os::unix::fs::symlink;
 
     /// `root/sandbox` preopened, with `sandbox/a/x`, and `root/outside/x` beside it.
@@ -575,7 +604,7 @@ mod tests {
     }
 
     fn stat(dir: &Arc<dyn WasiDir>, path: &str) -> Result<Filestat, Errno> {
-        resolve(dir, path.as_bytes(), Follow::Never, |t| t.dir.stat_at(t.name))
+        resolve(dir, path.as_bytes(), Follow::Never, |t| t.dir.stat_at(t.name).map(Step::Done))
     }
 
     fn kept(dir: &Arc<dyn WasiDir>) -> Vec<Vec<u8>> {
@@ -623,7 +652,7 @@ mod tests {
         assert_eq!(names.len(), CACHED_CHILDREN);
         assert_eq!(names.last().unwrap(), b"d19");
         // The directories opened beneath keep nothing, so deep walks hold no descriptors.
-        let child = dir.open_dir(&Component::new(b"d19").unwrap()).unwrap();
+        let Ok(Found::Dir(child)) = dir.lookup(&Component::new(b"d19").unwrap()) else { panic!("d19") };
         assert!(child.as_any().downcast_ref::<HostDir>().unwrap().children.is_none());
     }
 
@@ -713,7 +742,7 @@ mod tests {
         let Ok(Opened::Dir(other)) = open_path(&home, "other", true) else { panic!("open other") };
         assert!(!other.as_any().downcast_ref::<HostDir>().unwrap().pinned);
         let Ok(Opened::Dir(cache_parent)) = open_path(&home, ".cache", true) else { panic!("open .cache") };
-        assert_eq!(cache_parent.open_dir(&Component::new(b"lucent").unwrap()).err(), Some(Errno::Acces));
+        assert_eq!(cache_parent.lookup(&Component::new(b"lucent").unwrap()).err(), Some(Errno::Acces));
     }
 
     #[test]
@@ -721,7 +750,7 @@ mod tests {
         let (root, home) = withheld_home();
         let name = |n: &[u8]| Component::new(n).unwrap();
         assert_eq!(home.rename(&name(b".cache"), &*home, &name(b"moved")), Err(Errno::Acces));
-        let cache_parent = home.open_dir(&name(b".cache")).unwrap();
+        let Ok(Found::Dir(cache_parent)) = home.lookup(&name(b".cache")) else { panic!(".cache") };
         assert_eq!(cache_parent.rename(&name(b"lucent"), &*home, &name(b"moved")), Err(Errno::Acces));
         assert!(root.path().join("home/.cache/lucent/key").exists());
         // Others can.

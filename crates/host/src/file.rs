@@ -3,7 +3,8 @@
 use crate::errno::{from_host, retry};
 use crate::quota::Quota;
 use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};
-use lucent_core::fs::{SetTime, WasiFile};
+use lucent_core::env::Interest;
+use lucent_core::fs::{Readiness, SetTime, WasiFile};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, Mode, OFlags, SeekFrom, Stat};
@@ -165,11 +166,6 @@ impl HostFile {
     /// If the process has no standard error open.
     pub fn stderr() -> std::io::Result<Self> {
         Self::standard(rustix::stdio::stderr(), true)
-    }
-
-    /// The descriptor, for the scheduler.
-    pub(crate) fn borrow_fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
     }
 
     /// Runs `op`, which writes `len` bytes at `at` (`None`: the current position, or the end in
@@ -349,6 +345,23 @@ impl WasiFile for HostFile {
             other => filetype(other),
         };
         Ok(*self.filetype.get_or_init(|| known))
+    }
+
+    /// Regular files are always ready (as POSIX `poll` says), a read getting what is left
+    /// after the position; anything else is ready when the host says so.
+    fn readiness(&self, interest: Interest) -> Result<Readiness<'_>, Errno> {
+        if self.filetype()? != Filetype::RegularFile {
+            return Ok(Readiness::HostFd(self.fd.as_fd()));
+        }
+        let nbytes = match interest {
+            Interest::Read => {
+                let size = rustix::fs::fstat(&self.fd).map_err(from_host)?.st_size;
+                let pos = rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
+                u64::try_from(size).unwrap_or(0).saturating_sub(pos)
+            }
+            Interest::Write => 0,
+        };
+        Ok(Readiness::Now { nbytes, hangup: false })
     }
 
     fn fdflags(&self) -> Result<Fdflags, Errno> {

@@ -1,14 +1,12 @@
 //! The host scheduler: `ppoll(2)` on the descriptors and on the instance's stop `eventfd`.
 
 use crate::errno::from_host;
-use crate::file::HostFile;
 use lucent_abi::Errno;
 use lucent_core::env::{FdState, Interest, WasiSched};
-use lucent_core::fs::WasiFile;
+use lucent_core::fs::{Readiness, WasiFile};
 use lucent_core::stop::{Stop, Wakeup};
 use rustix::event::{EventfdFlags, PollFd, PollFlags};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::FileType;
 use rustix::time::{ClockId, Timespec};
 use std::any::Any;
 use std::sync::Arc;
@@ -51,28 +49,6 @@ fn stop_fd(stop: &Stop) -> Option<BorrowedFd<'_>> {
     let wakeup = stop
         .wakeup(|| Arc::new(StopFd(rustix::event::eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).ok())));
     wakeup.as_any().downcast_ref::<StopFd>().and_then(|s| s.0.as_ref()).map(AsFd::as_fd)
-}
-
-/// The host descriptor behind a guest file, if it is one of ours.
-fn host_fd(file: &dyn WasiFile) -> Option<BorrowedFd<'_>> {
-    file.as_any().downcast_ref::<HostFile>().map(HostFile::borrow_fd)
-}
-
-/// Regular files are always ready (as POSIX `poll` says); a read would get what is left after
-/// the position.
-fn regular_file_state(fd: BorrowedFd<'_>, interest: Interest) -> Option<FdState> {
-    let stat = rustix::fs::fstat(fd).ok()?;
-    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
-        return None;
-    }
-    let nbytes = match interest {
-        Interest::Read => {
-            let pos = rustix::fs::seek(fd, rustix::fs::SeekFrom::Current(0)).unwrap_or(0);
-            u64::try_from(stat.st_size).unwrap_or(0).saturating_sub(pos)
-        }
-        Interest::Write => 0,
-    };
-    Some(FdState::Ready { nbytes, hangup: false })
 }
 
 /// Monotonic time now, in nanoseconds.
@@ -136,18 +112,21 @@ impl WasiSched for HostSched {
         let mut states = vec![FdState::Pending; fds.len()];
         let mut polled: Vec<(usize, PollFd<'_>)> = Vec::new();
         for (i, (file, interest)) in fds.iter().enumerate() {
-            let Some(fd) = host_fd(*file) else {
-                if let Some(state) = states.get_mut(i) {
-                    *state = FdState::Error(Errno::Notsup);
+            let fd = match file.readiness(*interest) {
+                Ok(Readiness::HostFd(fd)) => fd,
+                Ok(Readiness::Now { nbytes, hangup }) => {
+                    if let Some(state) = states.get_mut(i) {
+                        *state = FdState::Ready { nbytes, hangup };
+                    }
+                    continue;
                 }
-                continue;
+                Err(e) => {
+                    if let Some(state) = states.get_mut(i) {
+                        *state = FdState::Error(e);
+                    }
+                    continue;
+                }
             };
-            if let Some(ready) = regular_file_state(fd, *interest) {
-                if let Some(state) = states.get_mut(i) {
-                    *state = ready;
-                }
-                continue;
-            }
             let flags = match interest {
                 // RDHUP: the peer closed its end (Linux raises HUP only when both are shut).
                 Interest::Read => PollFlags::IN | PollFlags::RDHUP,
@@ -194,6 +173,7 @@ impl WasiSched for HostSched {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::file::HostFile;
     use std::time::{Duration, Instant};
 
     #[test]
@@ -214,6 +194,27 @@ mod tests {
         let (reader, _writer) = std::io::pipe().unwrap();
         let file = HostFile::new(reader.into());
         assert_eq!(HostSched.poll(&[(&file, Interest::Read)], None, &stop), Err(Errno::Canceled));
+    }
+
+    #[test]
+    fn in_memory_streams_are_ready_at_once_beside_host_descriptors() {
+        use lucent_core::pipes::{InputBytes, OutputBytes};
+        let stop = Stop::new();
+        let (input, output) = (InputBytes::new(b"body".to_vec()), OutputBytes::new(16));
+        let (reader, _writer) = std::io::pipe().unwrap();
+        let pipe = HostFile::new(reader.into());
+        let fds: [(&dyn WasiFile, Interest); 3] =
+            [(&input, Interest::Read), (&output, Interest::Write), (&pipe, Interest::Read)];
+        let states = HostSched.poll(&fds, None, &stop).unwrap();
+        assert_eq!(
+            states,
+            vec![
+                FdState::Ready { nbytes: 4, hangup: false },
+                FdState::Ready { nbytes: 0, hangup: false },
+                // An empty pipe with a writer: not ready, and the ready ones did not wait for it.
+                FdState::Pending,
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A guest's standard error, as lines in the server's log tagged with the request id.
 
 use lucent_abi::{Errno, Filestat, Filetype};
-use lucent_core::fs::WasiFile;
+use lucent_core::env::Interest;
+use lucent_core::fs::{Readiness, WasiFile};
 use std::any::Any;
 use std::io::IoSlice;
 use std::sync::{Mutex, PoisonError};
@@ -70,6 +71,13 @@ impl WasiFile for LogLines {
     fn filestat(&self) -> Result<Filestat, Errno> {
         Ok(Filestat { filetype: Filetype::Unknown.raw(), nlink: 1, ..Filestat::default() })
     }
+
+    /// Never waits: a line goes to the log at once.
+    fn readiness(&self, _interest: Interest) -> Result<Readiness<'_>, Errno> {
+        Ok(Readiness::Now { nbytes: 0, hangup: false })
+    }
+
+    lucent_core::pipe_answers!();
 }
 
 impl Drop for LogLines {

@@ -4,7 +4,7 @@
 use super::{Result, narrow};
 use crate::WasiCtx;
 use crate::fs::Opened;
-use crate::path::{Follow, MAX_PATH_LEN, resolve};
+use crate::path::{Follow, MAX_PATH_LEN, Step, resolve};
 use crate::rights::{FdRights, PathOpenRequest};
 use crate::table::{Descriptor, Object};
 use lucent_abi::{Errno, Fdflags, Filestat, Filetype, GuestMemory, GuestPtr, Lookupflags, Oflags, Region, Rights};
@@ -94,6 +94,8 @@ pub fn path_open(
                 FdRights::new(granted.base & Rights::DIRECTORY, granted.inheriting & crate::PREOPEN_RIGHTS.inheriting);
             Descriptor { object: Object::Dir(dir), rights, preopen: None }
         }
+        // The resolver follows or refuses a final symlink; none reaches here.
+        Opened::Symlink(_) => return Err(Errno::Loop),
     };
     let new_fd = ctx.table.insert(descriptor)?;
     if let Err(e) = super::put(mem, opened_fd, new_fd) {
@@ -139,8 +141,8 @@ impl Located {
 }
 
 /// Resolves `path` beneath descriptor `fd`, which must hold `rights`, to the directory that
-/// holds its last component. With [`Last::Follow`], a final symlink is followed (the resolver
-/// is told so by a `Loop` when a `stat` shows one).
+/// holds its last component. With [`Last::Follow`], a final symlink is followed (its target
+/// read when a `stat` shows one, and handed back to the resolver).
 fn locate(
     ctx: &WasiCtx,
     mem: &GuestMemory<'_>,
@@ -159,19 +161,17 @@ fn locate(
         Last::Itself => Follow::Never,
     };
     resolve(dir, &path, follow, |target| {
-        let following = last == Last::Follow || (last == Last::TrailingSlash && target.must_be_dir);
-        if following
+        if target.follow
             && matches!(target.dir.stat_at(target.name), Ok(stat) if stat.filetype == Filetype::SymbolicLink.raw())
         {
-            // A `Loop` makes the resolver read the link and go on with its target.
-            return Err(Errno::Loop);
+            return Ok(Step::Follow(target.dir.read_link(target.name)?));
         }
-        Ok(Located {
+        Ok(Step::Done(Located {
             dir: target.dir.clone(),
             name: target.name.clone(),
             must_be_dir: target.must_be_dir,
             dotdot: target.dotdot,
-        })
+        }))
     })
 }
 
@@ -198,12 +198,10 @@ pub(crate) fn filestat_of_path(
     // As `locate`, but the `stat` that looks for a final symlink is the answer: one `stat`.
     let (stat, must_be_dir) = resolve(dir, &path, follow, |target| {
         let stat = target.dir.stat_at(target.name)?;
-        let following = last == Last::Follow || (last == Last::TrailingSlash && target.must_be_dir);
-        if following && stat.filetype == Filetype::SymbolicLink.raw() {
-            // A `Loop` makes the resolver read the link and go on with its target.
-            return Err(Errno::Loop);
+        if target.follow && stat.filetype == Filetype::SymbolicLink.raw() {
+            return Ok(Step::Follow(target.dir.read_link(target.name)?));
         }
-        Ok((stat, target.must_be_dir))
+        Ok(Step::Done((stat, target.must_be_dir)))
     })?;
     if must_be_dir && stat.filetype != Filetype::Directory.raw() {
         return Err(Errno::Notdir);

@@ -29,4 +29,5 @@ impl WasiFile for Capture {
         bufs.iter().for_each(|b| out.extend_from_slice(b));
         Ok(bufs.iter().map(|b| b.len()).sum())
     }
+    lucent_core::pipe_answers!();
 }
