@@ -46,6 +46,14 @@ pub struct GuestArgs {
     #[arg(long = "dir", value_name = "HOST[::GUEST[:ro][:quota=SIZE]]")]
     pub dirs: Vec<String>,
 
+    /// Give the guest an empty in-memory directory named GUEST (as `docker run --tmpfs`),
+    /// gone when the guest ends: files, directories, symlinks and hard links in this process's
+    /// memory, no disk touched. `:size=SIZE` caps it (suffixes K, M, G; default 64M): beyond
+    /// it writes and creations fail with `nospc` and nothing is half-written. Repeatable; the
+    /// preopens come after the `--dir` ones.
+    #[arg(long = "tmpfs", value_name = "GUEST[:size=SIZE]")]
+    pub tmpfs: Vec<String>,
+
     /// Set an environment variable for the guest; `--env NAME` alone passes the host's value
     /// (repeatable).
     #[arg(long = "env", value_name = "NAME[=VALUE]")]

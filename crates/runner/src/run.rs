@@ -6,10 +6,12 @@ use crate::compile::{self, Codegen, one_line};
 use crate::deadline::Deadlines;
 use crate::options::{GuestArgs, RunArgs};
 use anyhow::{Context as _, anyhow, bail};
+use lucent_abi::Clockid;
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostClocks, HostDir, HostFile, HostRandom, HostSched, Withheld};
+use lucent_memfs::{MemFs, Options as MemFsOptions};
 use lucent_wasmtime::MemoryBudget;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -75,6 +77,31 @@ fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
         bail!("invalid --dir `{spec}`: expected HOST, HOST::GUEST or HOST::GUEST:ro");
     }
     Ok(DirSpec { host, guest, read_only, quota })
+}
+
+/// The size of a `--tmpfs` given none.
+pub const DEFAULT_TMPFS_SIZE: u64 = 64 << 20;
+
+/// The device number of the first `--tmpfs` (the next ones count up from it): no host
+/// filesystem has it, so no in-memory file shares its `(dev, ino)` with a host file.
+pub const TMPFS_DEV: u64 = 0x6c75_6365_6e74_0000;
+
+/// Parses `GUEST` or `GUEST:size=SIZE`.
+fn parse_tmpfs(spec: &str) -> anyhow::Result<(&str, u64)> {
+    let (guest, options) = spec.split_once(':').unwrap_or((spec, ""));
+    if guest.is_empty() {
+        bail!("invalid --tmpfs `{spec}`: expected GUEST or GUEST:size=SIZE");
+    }
+    let mut size = DEFAULT_TMPFS_SIZE;
+    for option in options.split(':').filter(|o| !o.is_empty()) {
+        match option.split_once('=') {
+            Some(("size", value)) => {
+                size = crate::options::parse_size(value).map_err(|e| anyhow!("invalid --tmpfs `{spec}`: {e}"))?;
+            }
+            _ => bail!("invalid --tmpfs `{spec}`: unknown option `{option}` (expected `size=SIZE`)"),
+        }
+    }
+    Ok((guest, size))
 }
 
 /// What no guest may enter: Lucent's compile caches, whose artifacts become native code in
@@ -149,7 +176,7 @@ pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Re
     if let Some(resolution) = args.clock_resolution {
         clocks = Arc::new(CoarseClocks::new(clocks, resolution));
     }
-    builder = builder.clocks(clocks).sched(sched);
+    builder = builder.clocks(clocks.clone()).sched(sched);
     if let Some(seed) = args.random_seed.or(args.deterministic.then_some(0)) {
         builder = builder.random(Box::new(SeededRandom::new(seed)));
     }
@@ -184,7 +211,16 @@ pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Re
             builder.preopened_dir(Arc::new(dir), guest)
         };
     }
-    let first_listener_fd = 3 + args.dirs.len();
+    for (i, spec) in args.tmpfs.iter().enumerate() {
+        let (guest, size) = parse_tmpfs(spec)?;
+        // Timestamps from the guest's own realtime clock: virtual in deterministic runs.
+        let clocks = clocks.clone();
+        let clock = Arc::new(move || clocks.now(Clockid::Realtime, 0).unwrap_or(0));
+        let dev = TMPFS_DEV.saturating_add(u64::try_from(i).unwrap_or(u64::MAX));
+        let fs = MemFs::new(MemFsOptions { dev, limit: Some(size), clock });
+        builder = builder.preopened_dir(fs.root(), guest);
+    }
+    let first_listener_fd = 3 + args.dirs.len() + args.tmpfs.len();
     for (i, spec) in args.tcplisten.iter().enumerate() {
         let listener = std::net::TcpListener::bind(spec.as_str())
             .map_err(|e| anyhow!("cannot listen on --tcplisten `{spec}`: {e}"))?;

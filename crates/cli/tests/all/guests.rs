@@ -1,6 +1,6 @@
 //! Guest programs (Rust and C, compiled to wasm32-wasip1) run through the runner.
 
-use crate::harness::Sandbox;
+use crate::harness::{Run, Sandbox};
 use test_programs_artifacts as guests;
 
 /// Every guest program has a test in one of this binary's modules.
@@ -199,14 +199,8 @@ fn c_stdio() {
     assert!(out.stdout.contains("GREETING=(unset)"));
 }
 
-#[test]
-fn fs_std() {
-    let sandbox = Sandbox::new();
-    let out = sandbox.lucent().run(guests::FS_STD, &[]);
-    out.expect_success();
-    assert_eq!(
-        out.stdout,
-        "create_dir again: entity already exists\n\
+/// What `fs_std` prints, on every backend.
+const FS_STD_OUT: &str = "create_dir again: entity already exists\n\
          list d: [\"a.txt\", \"e\"]\n\
          b.txt: file=true len=9\n\
          d/e: dir=true\n\
@@ -223,8 +217,24 @@ fn fs_std() {
          mtime set: true\n\
          remove non-empty dir: true\n\
          final d: [\"sized.bin\"]\n\
-         many: 300\n"
-    );
+         many: 300\n";
+
+#[test]
+fn fs_std() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.lucent().run(guests::FS_STD, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, FS_STD_OUT);
     assert_eq!(std::fs::read(sandbox.path("d/sized.bin")).unwrap(), b"xyz");
     sandbox.assert_outside_untouched();
+}
+
+/// The same program, the same output, with its working directory in memory (`--tmpfs`).
+#[test]
+fn fs_std_on_a_tmpfs() {
+    let out = Run::new().opts(["--tmpfs", "."]).run(guests::FS_STD, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, FS_STD_OUT);
+    let out = Run::new().opts(["--tmpfs", ".:size=lots"]).run(guests::FS_STD, &[]);
+    assert!(out.stderr.contains("invalid --tmpfs `.:size=lots`"), "{}", out.stderr);
 }

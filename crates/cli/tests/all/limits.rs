@@ -168,6 +168,19 @@ fn a_quota_bounds_what_directories_symlinks_and_small_files_take_on_disk() {
     }
 }
 
+/// The same attack on a `--tmpfs`: each kind stops at `nospc` (51) within the size, and the
+/// memory it can take is bounded by it (the counts cannot exceed what the size pays for).
+#[test]
+fn a_tmpfs_stops_at_its_size() {
+    for (kind, cheapest) in [("directories", lucent_memfs::INODE_COST), ("symlinks", 4000), ("files", 4096)] {
+        let out = Run::new().opts(["--tmpfs", ".:size=1M"]).run(guests::QUOTA_FILL, &[kind]);
+        out.expect_success();
+        assert!(out.stdout.ends_with("(stopped by errno 51)\n"), "{}", out.stdout);
+        let made: u64 = out.stdout[kind.len() + 2..].split(' ').next().unwrap().parse().unwrap();
+        assert!(made > 0 && made <= (1 << 20) / cheapest, "{kind}: {made}");
+    }
+}
+
 /// Each trap kind is named in plain words on the first line, before wasmtime's own message and
 /// the backtrace; the exit status is 134 for all of them.
 #[test]
