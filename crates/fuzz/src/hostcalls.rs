@@ -316,7 +316,8 @@ fn prepare(bytes: &mut [u8]) {
 /// preopen changed, or a descriptor escaped.
 pub fn run(data: &[u8]) -> Outcomes {
     let mut u = Unstructured::new(data);
-    let (tree, mut ctx) = Tree::new();
+    // Half the inputs have the read-write preopen in the memory backend.
+    let (tree, mut ctx) = Tree::new(u.arbitrary::<bool>().unwrap_or(false));
     let mut bytes = vec![0u8; MEM_SIZE as usize];
     prepare(&mut bytes);
     let mut log = Vec::new();

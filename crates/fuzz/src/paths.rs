@@ -258,7 +258,7 @@ impl Runner {
 /// or a stat result outside the preopens, or write rights on the read-only mount.
 pub fn run(data: &[u8]) -> Outcomes {
     let mut u = Unstructured::new(data);
-    let (tree, ctx) = Tree::new();
+    let (tree, ctx) = Tree::new(false);
     let mut runner = Runner { ctx, bytes: vec![0; 8192], opened: Vec::new() };
     let mut log = Vec::new();
     let mut outcomes = Outcomes::default();

@@ -16,12 +16,14 @@
 
 use lucent_abi::{Errno, Rights};
 use lucent_core::clocks::{SeededRandom, VirtualClocks};
-use lucent_core::env::{FdState, Interest, WasiSched};
-use lucent_core::fs::{NullFile, WasiFile};
+use lucent_core::env::{FdState, Interest, WasiClocks, WasiSched};
+use lucent_core::fs::{Found, NullFile, OpenOptions, Opened, WasiDir, WasiFile};
+use lucent_core::path::Component;
 use lucent_core::stop::Stop;
 use lucent_core::table::Object;
 use lucent_core::{WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostDir, HostSched};
+use lucent_memfs::{MemFs, Options as MemFsOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::{MetadataExt, symlink};
@@ -154,16 +156,48 @@ pub struct Tree {
     _dir: tempfile::TempDir,
     root: PathBuf,
     before: Snapshot,
+    /// The read-write preopen is the memory backend (with the same entries): nothing on the
+    /// host may change, `sandbox/` included.
+    memory: bool,
+}
+
+/// The device of the in-memory sandbox.
+const MEMORY_DEV: u64 = 0x6d65_6d00;
+
+/// The read-write preopen's entries, made in the memory backend.
+fn memory_sandbox(root: &Path, clocks: &Arc<VirtualClocks>) -> Arc<dyn WasiDir> {
+    let clocks = clocks.clone();
+    let clock = Arc::new(move || clocks.now(lucent_abi::Clockid::Realtime, 0).unwrap_or(0));
+    let fs = MemFs::new(MemFsOptions { dev: MEMORY_DEV, limit: Some(1 << 20), clock });
+    let dir = fs.root();
+    let name = |n: &str| Component::new(n.as_bytes()).expect("name");
+    let file = |d: &Arc<dyn WasiDir>, n: &str, data: &str| {
+        let create = OpenOptions { write: true, create: true, ..OpenOptions::default() };
+        let Ok(Opened::File(f)) = d.open(&name(n), &create) else { panic!("create {n}") };
+        f.write_vectored(&[std::io::IoSlice::new(data.as_bytes())]).expect("write");
+    };
+    file(&dir, "file", "hello");
+    dir.create_dir(&name("dir")).expect("mkdir");
+    let Ok(Found::Dir(sub)) = dir.lookup(&name("dir")) else { panic!("dir") };
+    file(&sub, "inner", "inner");
+    let abs = root.join("outside").into_os_string().into_encoded_bytes();
+    for (target, link) in
+        [(&b"../outside"[..], "up"), (&abs, "abs"), (b"loop", "loop"), (b".", "dot"), (b"../ro", "ro")]
+    {
+        dir.symlink(target, &name(link)).expect("symlink");
+    }
+    dir
 }
 
 impl Tree {
-    /// Makes the tree and a context with `sandbox` preopened at fd 3 and `ro` read-only at
-    /// fd 4, virtual clocks and seeded randomness.
+    /// Makes the tree and a context with `sandbox` preopened at fd 3 (the host directory, or
+    /// with `memory` the same entries in the memory backend) and `ro` read-only at fd 4,
+    /// virtual clocks and seeded randomness.
     ///
     /// # Panics
     ///
     /// If the temporary tree cannot be made.
-    pub fn new() -> (Tree, WasiCtx) {
+    pub fn new(memory: bool) -> (Tree, WasiCtx) {
         let dir = tempfile::Builder::new().prefix("lucent-fuzz").tempdir().expect("temporary directory");
         let root = dir.path().canonicalize().expect("canonical temporary directory");
         let mk = |p: &str| fs::create_dir(root.join(p)).expect("mkdir");
@@ -189,10 +223,11 @@ impl Tree {
 
         let clocks = Arc::new(VirtualClocks::new(1_700_000_000_000_000_000, 1_000));
         let open = |p: &str| Arc::new(HostDir::open_ambient(&root.join(p)).expect("open preopen"));
+        let sandbox: Arc<dyn WasiDir> = if memory { memory_sandbox(&root, &clocks) } else { open("sandbox") };
         let ctx = WasiCtxBuilder::new()
             .arg("fuzz")
             .env("HOME", "/sandbox")
-            .preopened_dir(open("sandbox"), "/sandbox")
+            .preopened_dir(sandbox, "/sandbox")
             .read_only_dir(open("ro"), "/ro")
             .clocks(clocks.clone())
             .sched(Arc::new(NeverBlock { clocks }))
@@ -200,8 +235,8 @@ impl Tree {
             .max_open_files(MAX_FDS)
             .build()
             .expect("fuzz context");
-        let before = snapshot(&root, &["sandbox"]);
-        (Tree { _dir: dir, root, before }, ctx)
+        let before = snapshot(&root, if memory { &[] } else { &["sandbox"] });
+        (Tree { _dir: dir, root, before, memory }, ctx)
     }
 
     /// The absolute host path of an entry of the tree.
@@ -216,7 +251,7 @@ impl Tree {
     ///
     /// The differences, one per line.
     pub fn check_outside(&self) -> Result<(), String> {
-        let changes = diff(&self.before, &snapshot(&self.root, &["sandbox"]));
+        let changes = diff(&self.before, &snapshot(&self.root, if self.memory { &[] } else { &["sandbox"] }));
         if changes.is_empty() { Ok(()) } else { Err(changes.join("\n")) }
     }
 
@@ -246,7 +281,8 @@ impl Tree {
             // An unlinked file or removed directory the guest still holds is reachable from
             // nowhere, inside or out.
             let Ok(stat) = stat else { continue };
-            if stat.nlink == 0 {
+            // Nothing but the read-write preopen is in memory: all of it is the guest's.
+            if stat.nlink == 0 || (self.memory && stat.dev == MEMORY_DEV) {
                 continue;
             }
             let (writable, read_only) = reachable.get_or_insert_with(|| self.reachable());

@@ -48,7 +48,7 @@ fn the_hostcall_fuzzer_calls_every_function_of_both_abis() {
 
 #[test]
 fn the_outside_oracle_sees_a_change_outside() {
-    let (tree, _ctx) = Tree::new();
+    let (tree, _ctx) = Tree::new(false);
     tree.check_outside().expect("a fresh tree is unchanged");
     std::fs::write(tree.path("sandbox/new"), "inside").expect("write inside");
     tree.check_outside().expect("changes inside the sandbox are allowed");
@@ -59,22 +59,31 @@ fn the_outside_oracle_sees_a_change_outside() {
 
 #[test]
 fn the_outside_oracle_sees_a_new_link_to_an_outside_file() {
-    let (tree, _ctx) = Tree::new();
+    let (tree, _ctx) = Tree::new(false);
     std::fs::hard_link(tree.path("outside/secret"), tree.path("sandbox/stolen")).expect("hard link");
     let err = tree.check_outside().expect_err("the link count outside changed");
     assert!(err.contains("outside/secret"), "{err}");
 }
 
 #[test]
+fn with_the_sandbox_in_memory_no_host_file_may_change() {
+    let (tree, _ctx) = Tree::new(true);
+    tree.check_outside().expect("a fresh tree is unchanged");
+    std::fs::write(tree.path("sandbox/new"), "x").expect("write");
+    let err = tree.check_outside().expect_err("the host's sandbox directory is watched too");
+    assert!(err.contains("added: sandbox/new"), "{err}");
+}
+
+#[test]
 fn the_read_only_mount_is_watched_too() {
-    let (tree, _ctx) = Tree::new();
+    let (tree, _ctx) = Tree::new(false);
     std::fs::create_dir(tree.path("ro/new")).expect("mkdir");
     assert!(tree.check_outside().expect_err("a new entry on the ro mount").contains("added: ro/new"));
 }
 
 #[test]
 fn the_descriptor_oracle_sees_an_escaped_descriptor_and_write_rights_on_the_read_only_mount() {
-    let (tree, ctx) = Tree::new();
+    let (tree, ctx) = Tree::new(false);
     tree.check_descriptors(&ctx).expect("the preopens are fine");
     let insert = |path: &str| {
         let dir = HostDir::open_ambient(&tree.path(path)).expect("open");
@@ -87,7 +96,7 @@ fn the_descriptor_oracle_sees_an_escaped_descriptor_and_write_rights_on_the_read
     insert("ro/sub");
     let err = tree.check_descriptors(&ctx).expect_err("write rights on the ro mount");
     assert!(err.contains("read-only"), "{err}");
-    let (tree, ctx) = Tree::new();
+    let (tree, ctx) = Tree::new(false);
     let dir = HostDir::open_ambient(&tree.path("outside")).expect("open");
     let rights = lucent_core::READ_ONLY_PREOPEN_RIGHTS;
     ctx.table().insert(Descriptor { object: Object::Dir(Arc::new(dir)), rights, preopen: None }).expect("insert");

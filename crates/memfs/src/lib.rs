@@ -417,7 +417,14 @@ impl WasiDir for MemDir {
         let ino = match existing {
             Some(_) if options.create && options.exclusive => return Err(Errno::Exist),
             Some(ino) => ino,
-            None if options.create => self.create(name, Kind::File(Data::default()), 0)?,
+            None if options.create => match self.create(name, Kind::File(Data::default()), 0) {
+                Ok(ino) => ino,
+                // Made by another thread in between: without `exclusive`, that one is opened.
+                Err(Errno::Exist) if !options.exclusive => {
+                    self.fs.lock().dir(self.ino)?.get(name.as_bytes()).ok_or(Errno::Noent)?
+                }
+                Err(e) => return Err(e),
+            },
             None => return Err(Errno::Noent),
         };
         let mut state = self.fs.lock();
