@@ -190,13 +190,23 @@ impl State {
 
     /// Counts `bytes` more against `limit`, or refuses them all.
     fn charge(&mut self, bytes: u64, limit: u64) -> Result<(), Errno> {
-        match self.used.checked_add(bytes) {
-            Some(used) if used <= limit => {
-                self.used = used;
-                Ok(())
-            }
-            _ => Err(Errno::Nospc),
+        charge(&mut self.used, bytes, limit)
+    }
+
+    /// Takes `name` out of directory `dir` and drops the link it held (a directory's only one).
+    fn unlink(&mut self, dir: u64, name: &[u8], now: u64) -> Result<(), Errno> {
+        let ino = self.dir_mut(dir)?.remove(name).ok_or(Errno::Noent)?;
+        let was_dir = matches!(self.inode(ino)?.kind, Kind::Dir(_));
+        if was_dir {
+            let dir = self.dir_mut(dir)?;
+            dir.subdirs = dir.subdirs.saturating_sub(1);
         }
+        self.refund(len64(name));
+        let inode = self.inode_mut(ino)?;
+        inode.nlink = if was_dir { 0 } else { inode.nlink.saturating_sub(1) };
+        inode.ctim = now;
+        self.collect(ino);
+        Ok(())
     }
 
     fn refund(&mut self, bytes: u64) {
@@ -256,6 +266,17 @@ impl State {
                 _ => return false,
             }
         }
+    }
+}
+
+/// Counts `bytes` more in `used`, or refuses them all with `Nospc` past `limit`.
+fn charge(used: &mut u64, bytes: u64, limit: u64) -> Result<(), Errno> {
+    match used.checked_add(bytes) {
+        Some(total) if total <= limit => {
+            *used = total;
+            Ok(())
+        }
+        _ => Err(Errno::Nospc),
     }
 }
 
@@ -362,20 +383,10 @@ impl MemDir {
         let mut state = self.fs.lock();
         let ino = state.dir(self.ino)?.get(name.as_bytes()).ok_or(Errno::Noent)?;
         check(&state, ino)?;
-        let was_dir = matches!(state.inode(ino)?.kind, Kind::Dir(_));
-        let dir = state.dir_mut(self.ino)?;
-        dir.remove(name.as_bytes());
-        if was_dir {
-            dir.subdirs = dir.subdirs.saturating_sub(1);
-        }
+        state.unlink(self.ino, name.as_bytes(), now)?;
         let parent = state.inode_mut(self.ino)?;
         parent.mtim = now;
         parent.ctim = now;
-        state.refund(len64(name.as_bytes()));
-        let inode = state.inode_mut(ino)?;
-        inode.nlink = if was_dir { 0 } else { inode.nlink.saturating_sub(1) };
-        inode.ctim = now;
-        state.collect(ino);
         Ok(())
     }
 }
@@ -581,7 +592,7 @@ impl WasiDir for MemDir {
             match (&state.inode(old)?.kind, moving_dir) {
                 (Kind::Dir(dir), true) if !dir.by_name.is_empty() => return Err(Errno::Notempty),
                 (Kind::Dir(_), false) => return Err(Errno::Isdir),
-                (_, true) if !matches!(state.inode(old)?.kind, Kind::Dir(_)) => return Err(Errno::Notdir),
+                (Kind::File(_) | Kind::Symlink(_), true) => return Err(Errno::Notdir),
                 _ => {}
             }
         }
@@ -592,19 +603,8 @@ impl WasiDir for MemDir {
         } else {
             state.refund(old_cost.saturating_sub(new_cost));
         }
-        if let Some(old) = replaced {
-            let target = state.dir_mut(new_dir.ino)?;
-            target.remove(new_name.as_bytes());
-            let old_was_dir = matches!(state.inode(old)?.kind, Kind::Dir(_));
-            if old_was_dir {
-                let target = state.dir_mut(new_dir.ino)?;
-                target.subdirs = target.subdirs.saturating_sub(1);
-            }
-            state.refund(new_cost);
-            let inode = state.inode_mut(old)?;
-            inode.nlink = if old_was_dir { 0 } else { inode.nlink.saturating_sub(1) };
-            inode.ctim = now;
-            state.collect(old);
+        if replaced.is_some() {
+            state.unlink(new_dir.ino, new_name.as_bytes(), now)?;
         }
         let source = state.dir_mut(self.ino)?;
         source.remove(name.as_bytes());
@@ -747,10 +747,7 @@ impl MemFile {
             }
             let end = start.checked_add(len).filter(|&end| end <= MAX_FILE_SIZE).ok_or(Errno::Fbig)?;
             let cost = data.cost_to_write(start, end);
-            match used.checked_add(cost) {
-                Some(total) if total <= limit => *used = total,
-                _ => return Err(Errno::Nospc),
-            }
+            charge(used, cost, limit)?;
             let mut at = start;
             for buf in bufs {
                 data.write(at, buf);
@@ -880,10 +877,7 @@ impl WasiFile for MemFile {
         let end = offset.checked_add(len).filter(|&end| end <= MAX_FILE_SIZE).ok_or(Errno::Fbig)?;
         self.with_data(|data, used, limit| {
             let cost = data.cost_to_write(offset, end);
-            match used.checked_add(cost) {
-                Some(total) if total <= limit => *used = total,
-                _ => return Err(Errno::Nospc),
-            }
+            charge(used, cost, limit)?;
             data.allocate(offset, end);
             Ok(())
         })?;
