@@ -54,6 +54,15 @@ pub struct GuestArgs {
     #[arg(long = "tmpfs", value_name = "GUEST[:size=SIZE]")]
     pub tmpfs: Vec<String>,
 
+    /// Give the guest a read-only tree from a tar archive (plain or gzip) at GUEST: loaded
+    /// once, shared by every instance, symlinks and times kept. A plain archive is mapped and
+    /// its files are read from it in place; a gzip one is decompressed into memory (at most
+    /// 1 GiB). Members that would leave the mount (absolute names, `..`, symlinks pointing
+    /// out), duplicates and devices are refused when it is loaded, naming the member.
+    /// Repeatable; the preopens come after the `--tmpfs` ones.
+    #[arg(long = "image", value_name = "ARCHIVE::GUEST")]
+    pub images: Vec<String>,
+
     /// Set an environment variable for the guest; `--env NAME` alone passes the host's value
     /// (repeatable).
     #[arg(long = "env", value_name = "NAME[=VALUE]")]

@@ -11,6 +11,7 @@ use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSche
 use lucent_core::env::{WasiClocks, WasiSched};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostClocks, HostDir, HostFile, HostRandom, HostSched, Withheld};
+use lucent_image::{Image, Options as ImageOptions};
 use lucent_memfs::{MemFs, Options as MemFsOptions};
 use lucent_wasmtime::MemoryBudget;
 use std::os::unix::ffi::OsStrExt;
@@ -112,7 +113,7 @@ fn parse_tmpfs(spec: &str) -> anyhow::Result<(&str, u64)> {
 /// # Errors
 ///
 /// If a cache directory exists but cannot be withheld.
-pub fn withheld(args: &GuestArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
+fn withheld(args: &GuestArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
     let mut withheld = Withheld::new();
     let dirs = cache
         .map(|c| c.dir().to_path_buf())
@@ -139,15 +140,85 @@ pub fn withheld(args: &GuestArgs, cache: Option<&ModuleCache>) -> anyhow::Result
     Ok(Arc::new(withheld))
 }
 
+/// The device number of the first `--image` (the next ones count up from it).
+pub const IMAGE_DEV: u64 = 0x6c75_6365_6e74_1000;
+
+/// What every instance of a run shares, prepared once: the directories no guest may enter
+/// and the loaded `--image` trees.
+#[derive(Debug)]
+pub struct Mounts {
+    withheld: Arc<Withheld>,
+    /// Each image with its guest name and its archive's path.
+    images: Vec<(String, Image, std::path::PathBuf)>,
+}
+
+impl Mounts {
+    /// Prepares the options' mounts: withholds the compile caches (see [`withheld`]) and
+    /// loads every `--image`, checking that no writable `--dir` reaches one.
+    ///
+    /// # Errors
+    ///
+    /// A cache that cannot be withheld; a bad `--image`, an archive that cannot be read or
+    /// has a member it refuses, or one a writable `--dir` reaches.
+    pub fn prepare(args: &GuestArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Mounts> {
+        let withheld = withheld(args, cache)?;
+        let mut images = Vec::new();
+        for (i, spec) in args.images.iter().enumerate() {
+            let Some((archive, guest)) = spec.split_once("::").filter(|(a, g)| !a.is_empty() && !g.is_empty()) else {
+                bail!("invalid --image `{spec}`: expected ARCHIVE::GUEST");
+            };
+            let dev = IMAGE_DEV.saturating_add(u64::try_from(i).unwrap_or(u64::MAX));
+            let options = ImageOptions { dev, ..ImageOptions::default() };
+            let image = Image::open(Path::new(archive), &options)
+                .map_err(|e| anyhow!("cannot load --image `{archive}`: {e}"))?;
+            images.push((guest.to_string(), image, std::path::PathBuf::from(archive)));
+        }
+        let mounts = Mounts { withheld, images };
+        mounts.check_dirs(&args.dirs)?;
+        Ok(mounts)
+    }
+
+    /// Refuses a writable `--dir` beneath which a guest could reach an `--image`'s archive:
+    /// it is mapped, and a guest truncating it would crash the process. An archive with other
+    /// hard links is refused too (one of them could be beneath a directory).
+    ///
+    /// # Errors
+    ///
+    /// Naming the image and the directory.
+    pub fn check_dirs(&self, dirs: &[String]) -> anyhow::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        for (_, _, archive) in self.images.iter().filter(|(_, image, _)| image.is_mapped()) {
+            let shown = archive.display();
+            let real = std::fs::canonicalize(archive).map_err(|e| anyhow!("cannot load --image `{shown}`: {e}"))?;
+            let links = std::fs::metadata(&real).map_err(|e| anyhow!("cannot load --image `{shown}`: {e}"))?.nlink();
+            if links > 1 {
+                bail!(
+                    "--image `{shown}` has {links} hard links: a guest could change it through another (it is read in place); mount a copy"
+                );
+            }
+            for spec in dirs {
+                let DirSpec { host, read_only, .. } = parse_dir(spec)?;
+                let Ok(dir) = std::fs::canonicalize(host) else { continue };
+                if !read_only && real.starts_with(&dir) {
+                    bail!(
+                        "--image `{shown}` lies beneath the writable --dir `{host}`: a guest could change the archive while it is read in place; mount the directory `:ro` or move the archive"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Builds the guest's context from the command line; `guest_args` says whether ARGS are the
 /// guest's arguments (rather than the parameters of an `--invoke`d function). No preopen
-/// reaches into `withheld`.
-fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyhow::Result<WasiCtx> {
+/// reaches into what `mounts` withholds.
+fn build_ctx(args: &RunArgs, guest_args: bool, mounts: &Mounts) -> anyhow::Result<WasiCtx> {
     let argv0 = match &args.argv0 {
         Some(name) => name.as_bytes().to_vec(),
         None => args.module.as_os_str().as_bytes().to_vec(),
     };
-    let mut builder = lucent_host::with_host_stdio(context_builder(&args.guest, withheld)?).arg(argv0);
+    let mut builder = lucent_host::with_host_stdio(context_builder(&args.guest, mounts)?).arg(argv0);
     if guest_args {
         builder = builder.args(args.args.iter().map(|a| a.as_bytes()));
     }
@@ -155,14 +226,15 @@ fn build_ctx(args: &RunArgs, guest_args: bool, withheld: &Arc<Withheld>) -> anyh
 }
 
 /// A context builder with everything the options give but the arguments and the standard
-/// streams: clocks, randomness, environment, directories (none reaching into `withheld`),
-/// listening sockets and the descriptor limit. A front-end adds the rest (the per-request
+/// streams: clocks, randomness, environment, directories (none reaching into what `mounts`
+/// withholds), in-memory directories, `mounts`' images, listening sockets and the descriptor
+/// limit. A front-end adds the rest (the per-request
 /// server: the request's arguments, environment and streams).
 ///
 /// # Errors
 ///
 /// A directory or socket that cannot be opened, a bad `--dir`, a `--start-time` too large.
-pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Result<WasiCtxBuilder> {
+pub fn context_builder(args: &GuestArgs, mounts: &Mounts) -> anyhow::Result<WasiCtxBuilder> {
     // No host streams here: opening them costs system calls the server would throw away.
     let mut builder = WasiCtxBuilder::new().random(Box::new(HostRandom));
     let (mut clocks, sched): (Arc<dyn WasiClocks>, Arc<dyn WasiSched>) = if args.deterministic {
@@ -199,7 +271,7 @@ pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Re
         let DirSpec { host, guest, read_only, quota } = parse_dir(spec)?;
         let mut dir = HostDir::open_ambient(Path::new(host))
             .map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?
-            .withholding(withheld.clone())
+            .withholding(mounts.withheld.clone())
             .map_err(|e| anyhow!("cannot give the guest --dir `{host}`: {e}"))?
             .with_sorted_listings(args.deterministic);
         if let Some(bytes) = quota {
@@ -220,7 +292,10 @@ pub fn context_builder(args: &GuestArgs, withheld: &Arc<Withheld>) -> anyhow::Re
         let fs = MemFs::new(MemFsOptions { dev, limit: Some(size), clock });
         builder = builder.preopened_dir(fs.root(), guest);
     }
-    let first_listener_fd = 3 + args.dirs.len() + args.tmpfs.len();
+    for (guest, image, _) in &mounts.images {
+        builder = builder.read_only_dir(image.root(), guest);
+    }
+    let first_listener_fd = 3 + args.dirs.len() + args.tmpfs.len() + mounts.images.len();
     for (i, spec) in args.tcplisten.iter().enumerate() {
         let listener = std::net::TcpListener::bind(spec.as_str())
             .map_err(|e| anyhow!("cannot listen on --tcplisten `{spec}`: {e}"))?;
@@ -450,11 +525,11 @@ fn run_as(args: &RunArgs, exit_process: bool) -> anyhow::Result<Outcome> {
             (codegen, engine, module) = (with_epochs, again, reloaded);
         }
     }
-    let withheld = withheld(&args.guest, cache.as_ref())?;
+    let mounts = Mounts::prepare(&args.guest, cache.as_ref())?;
     // ARGS are the guest's arguments, unless they are the parameters of an invoked function.
     let params = |name: &str| module.get_export(name).and_then(|e| e.func().map(|f| f.params().len()));
     let guest_args = args.invoke.as_deref().and_then(params).unwrap_or(0) == 0;
-    let wasi = build_ctx(args, guest_args, &withheld)?;
+    let wasi = build_ctx(args, guest_args, &mounts)?;
     let mut linker = Linker::new(&engine);
     lucent_wasmtime::add_to_linker_for(&mut linker, &module, |guest: &mut Guest| &mut guest.wasi)
         .map_err(|e| anyhow!("{}", one_line(&e)))?;

@@ -9,11 +9,10 @@ use lucent_core::fs::WasiFile;
 use lucent_core::pipes::{InputBytes, OutputBytes};
 use lucent_core::stop::Stop;
 use lucent_core::{Exit, WasiCtx};
-use lucent_host::Withheld;
 use lucent_runner::compile::{self, Codegen, one_line};
 use lucent_runner::deadline::Deadlines;
 use lucent_runner::options::GuestArgs;
-use lucent_runner::run::{context_builder, raised_by_guest, withheld};
+use lucent_runner::run::{Mounts, context_builder, raised_by_guest};
 use lucent_wagi::config::ModuleConfig;
 use lucent_wagi::{Route, Routes};
 use lucent_wasmtime::MemoryBudget;
@@ -115,7 +114,7 @@ pub(crate) struct App {
 pub(crate) struct Apps {
     pub routes: Routes<Arc<App>>,
     engine: Engine,
-    withheld: Arc<Withheld>,
+    mounts: Mounts,
     deadlines: Deadlines,
     timeout: Duration,
     max_memory: usize,
@@ -217,7 +216,7 @@ pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
         (None, Some(module)) => vec![(Route::parse("/..."), module.clone(), ModuleDefaults::default())],
         (None, None) => bail!("give a MODULE to serve, or --config modules.toml"),
     };
-    let withheld = withheld(&guest, cache.as_ref())?;
+    let mounts = Mounts::prepare(&guest, cache.as_ref())?;
     let mut routes = Vec::new();
     for (route, path, extra) in entries {
         let shown = path.display().to_string();
@@ -252,7 +251,8 @@ pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
         let configured =
             app_guest.envs.iter().map(|e| e.split_once('=').map_or(e.as_str(), |(n, _)| n).to_string()).collect();
         // The directories open now, so that a missing one stops the server, not every request.
-        context_builder(&app_guest, &withheld).with_context(|| format!("cannot serve `{shown}`"))?;
+        mounts.check_dirs(&app_guest.dirs).with_context(|| format!("cannot serve `{shown}`"))?;
+        context_builder(&app_guest, &mounts).with_context(|| format!("cannot serve `{shown}`"))?;
         let limit = extra.concurrency.map(|n| Arc::new(Semaphore::new(usize::try_from(n).unwrap_or(usize::MAX))));
         let app = App { shown, guest: app_guest, configured, pre, entrypoint, argv: extra.argv, limit };
         routes.push((route, Arc::new(app)));
@@ -261,7 +261,7 @@ pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Apps> {
     Ok(Apps {
         routes: Routes::new(routes),
         engine,
-        withheld,
+        mounts,
         deadlines,
         timeout: Duration::from_nanos(timeout),
         max_memory,
@@ -325,7 +325,7 @@ impl Apps {
         timings.requests.fetch_add(1, Ordering::Relaxed);
         let phase = Instant::now();
         let stdout = Arc::new(OutputBytes::new(self.max_response_body));
-        let mut builder = context_builder(&app.guest, &self.withheld)?
+        let mut builder = context_builder(&app.guest, &self.mounts)?
             .args(job.argv)
             .stdin(Arc::new(InputBytes::new(job.body.to_vec())))
             .stdout(stdout.clone())

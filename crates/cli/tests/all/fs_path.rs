@@ -422,16 +422,22 @@ fn snapshot(root: &Path) -> BTreeMap<String, (String, u64, u64, i64, i64)> {
     out
 }
 
-#[test]
-fn read_only_mount() {
-    let sandbox = Sandbox::new();
-    sandbox.write("mine.txt", "mine");
+/// The read-only mount's fixture (see `path_fs_readonly.rs`).
+fn read_only_fixture() -> tempfile::TempDir {
     let ro = tempfile::Builder::new().prefix("lucent-ro").tempdir().unwrap();
     std::fs::write(ro.path().join("data.txt"), "read only data").unwrap();
     std::fs::create_dir_all(ro.path().join("sub")).unwrap();
     std::fs::write(ro.path().join("sub/inner.txt"), "inner").unwrap();
     std::fs::create_dir(ro.path().join("empty")).unwrap();
     std::os::unix::fs::symlink("data.txt", ro.path().join("link")).unwrap();
+    ro
+}
+
+#[test]
+fn read_only_mount() {
+    let sandbox = Sandbox::new();
+    sandbox.write("mine.txt", "mine");
+    let ro = read_only_fixture();
     let before = snapshot(ro.path());
     let sandbox_before = snapshot(&sandbox.dir());
     let out =
@@ -441,6 +447,88 @@ fn read_only_mount() {
     assert_eq!(snapshot(ro.path()), before);
     assert_eq!(snapshot(&sandbox.dir()), sandbox_before);
     sandbox.assert_outside_untouched();
+}
+
+/// Archives `dir` with the system's `tar` (GNU format, `./` names), plain and gzip.
+fn tar_of(dir: &Path, into: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let plain = into.join("image.tar");
+    let gz = into.join("image.tar.gz");
+    for (archive, flags) in [(&plain, "-cf"), (&gz, "-czf")] {
+        let status = std::process::Command::new("tar").arg("-C").arg(dir).arg(flags).arg(archive).arg(".").status();
+        assert!(status.unwrap().success());
+    }
+    (plain, gz)
+}
+
+/// The same read-only battery over the same tree, mounted from a tar archive (plain: read in
+/// place; gzip: decompressed) instead of a host directory.
+#[test]
+fn read_only_mount_from_an_image() {
+    let ro = read_only_fixture();
+    let archives = tempfile::tempdir().unwrap();
+    let (plain, gz) = tar_of(ro.path(), archives.path());
+    for archive in [&plain, &gz] {
+        let sandbox = Sandbox::new();
+        sandbox.write("mine.txt", "mine");
+        let sandbox_before = snapshot(&sandbox.dir());
+        let out = sandbox
+            .lucent()
+            .opts(["--image", &format!("{}::ro", archive.display())])
+            .run(guests::PATH_FS_READONLY, &[]);
+        out.expect_success();
+        assert_eq!(out.stdout, "ok\n", "{}: stderr:\n{}", archive.display(), out.stderr);
+        assert_eq!(snapshot(&sandbox.dir()), sandbox_before);
+        sandbox.assert_outside_untouched();
+    }
+}
+
+/// An image a guest could change (beneath a writable `--dir`, or hard-linked) is refused, and
+/// a bad image is named with its member; all before the guest starts.
+#[test]
+fn images_are_checked_before_the_guest_runs() {
+    let ro = read_only_fixture();
+    let sandbox = Sandbox::new();
+    let (plain, _) = tar_of(ro.path(), &sandbox.dir());
+    let image = format!("{}::ro", plain.display());
+    let out = sandbox.lucent().opts(["--image", &image]).run(guests::PATH_FS_READONLY, &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("lies beneath the writable --dir"), "{}", out.stderr);
+    // Hard-linked elsewhere: refused too.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let linked = elsewhere.path().join("image.tar");
+    std::fs::copy(&plain, &linked).unwrap();
+    std::fs::hard_link(&linked, elsewhere.path().join("other.tar")).unwrap();
+    let out = Sandbox::new().lucent().opts(["--image", &format!("{}::ro", linked.display())]).run(guests::HELLO, &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("has 2 hard links"), "{}", out.stderr);
+    // Not an archive; missing; a member climbing out; a bad spec.
+    let not_tar = elsewhere.path().join("not.tar");
+    std::fs::write(&not_tar, "hello ".repeat(200)).unwrap();
+    let cases = [
+        (format!("{}::x", not_tar.display()), "not a tar archive (plain or gzip)".to_string()),
+        (
+            "/nonexistent/image.tar::x".to_string(),
+            "cannot load --image `/nonexistent/image.tar`: No such file".to_string(),
+        ),
+        (format!("{}", not_tar.display()), "expected ARCHIVE::GUEST".to_string()),
+    ];
+    for (spec, expected) in cases {
+        let out = Sandbox::new().lucent().opts(["--image", &spec]).run(guests::HELLO, &[]);
+        out.expect_code(1);
+        assert!(out.stderr.contains(&expected), "{spec}: {}", out.stderr);
+    }
+    let climbing = elsewhere.path().join("climbing.tar");
+    let status = std::process::Command::new("tar")
+        .arg("-C")
+        .arg(ro.path())
+        .args(["-cf"])
+        .arg(&climbing)
+        .args(["--transform", "s,^\\./data,../data,", "./data.txt"])
+        .status();
+    assert!(status.unwrap().success());
+    let out = Sandbox::new().lucent().opts(["--image", &format!("{}::x", climbing.display())]).run(guests::HELLO, &[]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("member `../data.txt`: a `..` component"), "{}", out.stderr);
 }
 
 /// The sandbox for the escape battery: `victim.txt` and `file.txt` inside, and symlinks that
