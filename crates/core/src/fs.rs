@@ -226,6 +226,26 @@ pub trait WasiFile: Send + Sync + Debug {
     }
 }
 
+/// The descriptor flags a file opened with `requested` reports, as Linux keeps them:
+/// `APPEND` and `NONBLOCK` as asked; `SYNC` (or `RSYNC`, which Linux reads back as `SYNC`)
+/// reported alone, `DSYNC` otherwise. For backends without a host descriptor to ask.
+pub fn opened_fdflags(requested: Fdflags) -> Fdflags {
+    let mut flags = requested & (Fdflags::APPEND | Fdflags::NONBLOCK);
+    if requested.intersects(Fdflags::SYNC | Fdflags::RSYNC) {
+        flags |= Fdflags::SYNC;
+    } else if requested.contains(Fdflags::DSYNC) {
+        flags |= Fdflags::DSYNC;
+    }
+    flags
+}
+
+/// The flags after `fd_fdstat_set_flags(new)` on a file whose flags are `current`: as Linux's
+/// `F_SETFL`, only `APPEND` and `NONBLOCK` change; the synchronous flags stay as opened.
+pub fn changed_fdflags(current: Fdflags, new: Fdflags) -> Fdflags {
+    let changeable = Fdflags::APPEND | Fdflags::NONBLOCK;
+    current.difference(changeable) | (new & changeable)
+}
+
 /// How `*_set_times` changes one timestamp.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetTime {
@@ -546,5 +566,21 @@ impl WasiFile for NullFile {
 
     fn datasync(&self) -> Result<(), Errno> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_read_back_as_linux_keeps_them() {
+        let (a, n, d, r, s) = (Fdflags::APPEND, Fdflags::NONBLOCK, Fdflags::DSYNC, Fdflags::RSYNC, Fdflags::SYNC);
+        assert_eq!(opened_fdflags(d), d);
+        assert_eq!(opened_fdflags(s), s);
+        assert_eq!(opened_fdflags(r), s);
+        assert_eq!(opened_fdflags(a | d | n | r | s), a | n | s);
+        assert_eq!(changed_fdflags(a | s, n), n | s);
+        assert_eq!(changed_fdflags(d, a | s), a | d);
     }
 }

@@ -248,6 +248,10 @@ fn done<R>(step: Step<R>) -> Result<R, Errno> {
 pub fn open_walk(dir: &Arc<dyn WasiDir>, path: &[u8], follow: bool, options: &OpenOptions) -> Result<Opened, Errno> {
     let follow = if follow { Follow::Always } else { Follow::TrailingSlash };
     resolve(dir, path, follow, |target| {
+        // As Linux: creating through a trailing slash is `EISDIR`, whatever is there.
+        if options.create && target.must_be_dir {
+            return Err(Errno::Isdir);
+        }
         let mut options = *options;
         options.directory |= target.must_be_dir;
         match target.dir.open(target.name, &options)? {

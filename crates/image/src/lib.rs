@@ -364,7 +364,7 @@ impl WasiDir for ImageDir {
         let found = self.image.node(node)?;
         match &found.kind {
             Kind::Symlink(target) => Ok(Opened::Symlink(target.to_vec())),
-            Kind::Dir { .. } if options.write || options.truncate => Err(Errno::Isdir),
+            Kind::Dir { .. } if options.write || options.truncate || options.create => Err(Errno::Isdir),
             Kind::Dir { .. } => Ok(Opened::Dir(Arc::new(self.at(node)))),
             Kind::File { .. } if options.directory => Err(Errno::Notdir),
             Kind::File { .. } if options.write || options.truncate => Err(Errno::Rofs),
@@ -373,7 +373,7 @@ impl WasiDir for ImageDir {
                 image: self.image.clone(),
                 node,
                 read: options.read,
-                flags: Mutex::new(options.fdflags & (Fdflags::APPEND | Fdflags::NONBLOCK)),
+                flags: Mutex::new(lucent_core::fs::opened_fdflags(options.fdflags)),
                 pos: Mutex::new(0),
             }))),
         }
@@ -537,10 +537,8 @@ impl WasiFile for ImageFile {
     }
 
     fn set_fdflags(&self, flags: Fdflags) -> Result<(), Errno> {
-        if flags.intersects(!(Fdflags::APPEND | Fdflags::NONBLOCK)) {
-            return Err(Errno::Inval);
-        }
-        *self.flags.lock().unwrap_or_else(PoisonError::into_inner) = flags;
+        let mut current = self.flags.lock().unwrap_or_else(PoisonError::into_inner);
+        *current = lucent_core::fs::changed_fdflags(*current, flags);
         Ok(())
     }
 

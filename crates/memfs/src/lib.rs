@@ -442,7 +442,8 @@ impl WasiDir for MemDir {
         let now = self.fs.now();
         match &mut state.inode_mut(ino)?.kind {
             Kind::Symlink(target) => Ok(Opened::Symlink(target.clone())),
-            Kind::Dir(_) if options.write || options.truncate => Err(Errno::Isdir),
+            // As Linux: `O_CREAT` on a directory is `EISDIR`, as is writing one.
+            Kind::Dir(_) if options.write || options.truncate || options.create => Err(Errno::Isdir),
             Kind::Dir(_) => {
                 drop(state);
                 Ok(Opened::Dir(Arc::new(MemDir::hold(&self.fs, ino))))
@@ -464,7 +465,7 @@ impl WasiDir for MemDir {
                     ino,
                     read: options.read,
                     write: options.write,
-                    flags: Mutex::new(options.fdflags & (Fdflags::APPEND | Fdflags::NONBLOCK)),
+                    flags: Mutex::new(lucent_core::fs::opened_fdflags(options.fdflags)),
                     pos: Mutex::new(0),
                 })))
             }
@@ -472,6 +473,10 @@ impl WasiDir for MemDir {
     }
 
     fn read_link(&self, name: &Component) -> Result<Vec<u8>, Errno> {
+        if name.is_dot() {
+            // The directory itself: not a symlink.
+            return Err(Errno::Inval);
+        }
         let state = self.fs.lock();
         let ino = state.dir(self.ino)?.get(name.as_bytes()).ok_or(Errno::Noent)?;
         match &state.inode(ino)?.kind {
@@ -794,10 +799,8 @@ impl WasiFile for MemFile {
     }
 
     fn set_fdflags(&self, flags: Fdflags) -> Result<(), Errno> {
-        if flags.intersects(!(Fdflags::APPEND | Fdflags::NONBLOCK)) {
-            return Err(Errno::Inval);
-        }
-        *self.flags.lock().unwrap_or_else(PoisonError::into_inner) = flags;
+        let mut current = self.flags.lock().unwrap_or_else(PoisonError::into_inner);
+        *current = lucent_core::fs::changed_fdflags(*current, flags);
         Ok(())
     }
 
@@ -846,8 +849,9 @@ impl WasiFile for MemFile {
         if !self.write {
             return Err(Errno::Badf);
         }
+        // As `ftruncate`: a size that is negative as `off_t` is invalid.
         if size > MAX_FILE_SIZE {
-            return Err(Errno::Fbig);
+            return Err(Errno::Inval);
         }
         self.with_data(|data, used, _| {
             // Growing makes a hole (no pages); shrinking frees pages.
