@@ -41,9 +41,12 @@ pub struct GuestArgs {
     /// HOST::GUEST:ro makes it read-only (nothing beneath it can be written, created, renamed,
     /// linked or removed); HOST::GUEST:quota=SIZE caps what the guest can add to the disk beneath it
     /// (suffixes K, M, G): file data in whole blocks, and every new file, directory, symlink
-    /// and link; beyond it calls fail with `dquot`. Repeatable. Nothing outside
-    /// these directories is visible to the guest.
-    #[arg(long = "dir", value_name = "HOST[::GUEST[:ro][:quota=SIZE]]")]
+    /// and link; beyond it calls fail with `dquot`. HOST::GUEST:overlay lays an in-memory
+    /// layer over it: the guest creates, changes, renames and deletes freely (files are copied
+    /// up on their first change) and the host directory is never written; `:quota=SIZE` is
+    /// then the in-memory layer's size (default 64M, past it `nospc`). Repeatable. Nothing
+    /// outside these directories is visible to the guest.
+    #[arg(long = "dir", value_name = "HOST[::GUEST[:ro|:overlay][:quota=SIZE]]")]
     pub dirs: Vec<String>,
 
     /// Give the guest an empty in-memory directory named GUEST (as `docker run --tmpfs`),
@@ -59,8 +62,9 @@ pub struct GuestArgs {
     /// its files are read from it in place; a gzip one is decompressed into memory (at most
     /// 1 GiB). Members that would leave the mount (absolute names, `..`, symlinks pointing
     /// out), duplicates and devices are refused when it is loaded, naming the member.
-    /// Repeatable; the preopens come after the `--tmpfs` ones.
-    #[arg(long = "image", value_name = "ARCHIVE::GUEST")]
+    /// `:overlay` makes it writable with an in-memory layer over it (64M; fresh for every
+    /// instance, the image unchanged). Repeatable; the preopens come after the `--tmpfs` ones.
+    #[arg(long = "image", value_name = "ARCHIVE::GUEST[:overlay]")]
     pub images: Vec<String>,
 
     /// Set an environment variable for the guest; `--env NAME` alone passes the host's value

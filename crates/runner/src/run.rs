@@ -13,6 +13,7 @@ use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostClocks, HostDir, HostFile, HostRandom, HostSched, Withheld};
 use lucent_image::{Image, Options as ImageOptions};
 use lucent_memfs::{MemFs, Options as MemFsOptions};
+use lucent_overlay::Overlay;
 use lucent_wasmtime::MemoryBudget;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -54,30 +55,39 @@ struct DirSpec<'a> {
     host: &'a str,
     guest: &'a str,
     read_only: bool,
+    /// The host directory as the lower layer under an in-memory upper one.
+    overlay: bool,
     quota: Option<u64>,
 }
 
 /// Parses `HOST`, `HOST::GUEST`, then options after the guest name: `:ro` (read-only), `:rw`
-/// (the default), `:quota=SIZE` (a cap on the bytes the guest adds).
+/// (the default), `:overlay` (changes go to memory), `:quota=SIZE` (a cap on the bytes the
+/// guest adds; with `:overlay`, the upper layer's size).
 fn parse_dir(spec: &str) -> anyhow::Result<DirSpec<'_>> {
     let (host, rest) = spec.split_once("::").unwrap_or((spec, spec));
     let mut parts = if rest.len() == spec.len() { vec![rest] } else { rest.split(':').collect() };
     let guest = parts.remove(0);
-    let (mut read_only, mut quota) = (false, None);
+    let (mut read_only, mut overlay, mut quota) = (false, false, None);
     for option in parts {
         match option.split_once('=') {
             None if option == "ro" => read_only = true,
             None if option == "rw" => read_only = false,
+            None if option == "overlay" => overlay = true,
             Some(("quota", size)) => {
                 quota = Some(crate::options::parse_size(size).map_err(|e| anyhow!("invalid --dir `{spec}`: {e}"))?);
             }
-            _ => bail!("invalid --dir `{spec}`: unknown option `{option}` (expected `ro`, `rw` or `quota=SIZE`)"),
+            _ => bail!(
+                "invalid --dir `{spec}`: unknown option `{option}` (expected `ro`, `rw`, `overlay` or `quota=SIZE`)"
+            ),
         }
     }
     if host.is_empty() || guest.is_empty() {
         bail!("invalid --dir `{spec}`: expected HOST, HOST::GUEST or HOST::GUEST:ro");
     }
-    Ok(DirSpec { host, guest, read_only, quota })
+    if read_only && overlay {
+        bail!("invalid --dir `{spec}`: `ro` and `overlay` exclude each other (an overlay is writable, in memory)");
+    }
+    Ok(DirSpec { host, guest, read_only, overlay, quota })
 }
 
 /// The size of a `--tmpfs` given none.
@@ -86,6 +96,9 @@ pub const DEFAULT_TMPFS_SIZE: u64 = 64 << 20;
 /// The device number of the first `--tmpfs` (the next ones count up from it): no host
 /// filesystem has it, so no in-memory file shares its `(dev, ino)` with a host file.
 pub const TMPFS_DEV: u64 = 0x6c75_6365_6e74_0000;
+
+/// The device number of the first `--dir ...:overlay`'s upper layer (the next ones count up).
+pub const OVERLAY_DEV: u64 = 0x6c75_6365_6e74_2000;
 
 /// Parses `GUEST` or `GUEST:size=SIZE`.
 fn parse_tmpfs(spec: &str) -> anyhow::Result<(&str, u64)> {
@@ -148,8 +161,17 @@ pub const IMAGE_DEV: u64 = 0x6c75_6365_6e74_1000;
 #[derive(Debug)]
 pub struct Mounts {
     withheld: Arc<Withheld>,
-    /// Each image with its guest name and its archive's path.
-    images: Vec<(String, Image, std::path::PathBuf)>,
+    images: Vec<MountedImage>,
+}
+
+/// An `--image`: where it is mounted, the tree, where it was loaded from.
+#[derive(Debug)]
+struct MountedImage {
+    guest: String,
+    image: Image,
+    archive: std::path::PathBuf,
+    /// Writable, with an in-memory layer over it (fresh for every instance).
+    overlay: bool,
 }
 
 impl Mounts {
@@ -164,14 +186,19 @@ impl Mounts {
         let withheld = withheld(args, cache)?;
         let mut images = Vec::new();
         for (i, spec) in args.images.iter().enumerate() {
-            let Some((archive, guest)) = spec.split_once("::").filter(|(a, g)| !a.is_empty() && !g.is_empty()) else {
-                bail!("invalid --image `{spec}`: expected ARCHIVE::GUEST");
+            let (spec_rest, overlay) = match spec.strip_suffix(":overlay") {
+                Some(rest) => (rest, true),
+                None => (spec.as_str(), false),
+            };
+            let Some((archive, guest)) = spec_rest.split_once("::").filter(|(a, g)| !a.is_empty() && !g.is_empty())
+            else {
+                bail!("invalid --image `{spec}`: expected ARCHIVE::GUEST or ARCHIVE::GUEST:overlay");
             };
             let dev = IMAGE_DEV.saturating_add(u64::try_from(i).unwrap_or(u64::MAX));
             let options = ImageOptions { dev, ..ImageOptions::default() };
             let image = Image::open(Path::new(archive), &options)
                 .map_err(|e| anyhow!("cannot load --image `{archive}`: {e}"))?;
-            images.push((guest.to_string(), image, std::path::PathBuf::from(archive)));
+            images.push(MountedImage { guest: guest.to_string(), image, archive: archive.into(), overlay });
         }
         let mounts = Mounts { withheld, images };
         mounts.check_dirs(&args.dirs)?;
@@ -187,7 +214,7 @@ impl Mounts {
     /// Naming the image and the directory.
     pub fn check_dirs(&self, dirs: &[String]) -> anyhow::Result<()> {
         use std::os::unix::fs::MetadataExt;
-        for (_, _, archive) in self.images.iter().filter(|(_, image, _)| image.is_mapped()) {
+        for archive in self.images.iter().filter(|m| m.image.is_mapped()).map(|m| &m.archive) {
             let shown = archive.display();
             let real = std::fs::canonicalize(archive).map_err(|e| anyhow!("cannot load --image `{shown}`: {e}"))?;
             let links = std::fs::metadata(&real).map_err(|e| anyhow!("cannot load --image `{shown}`: {e}"))?.nlink();
@@ -197,9 +224,9 @@ impl Mounts {
                 );
             }
             for spec in dirs {
-                let DirSpec { host, read_only, .. } = parse_dir(spec)?;
+                let DirSpec { host, read_only, overlay, .. } = parse_dir(spec)?;
                 let Ok(dir) = std::fs::canonicalize(host) else { continue };
-                if !read_only && real.starts_with(&dir) {
+                if !read_only && !overlay && real.starts_with(&dir) {
                     bail!(
                         "--image `{shown}` lies beneath the writable --dir `{host}`: a guest could change the archive while it is read in place; mount the directory `:ro` or move the archive"
                     );
@@ -267,13 +294,29 @@ pub fn context_builder(args: &GuestArgs, mounts: &Mounts) -> anyhow::Result<Wasi
             }
         }
     }
+    // In-memory timestamps come from the guest's own realtime clock: virtual in deterministic
+    // runs.
+    let memory_clock = {
+        let clocks = clocks.clone();
+        Arc::new(move || clocks.now(Clockid::Realtime, 0).unwrap_or(0))
+    };
+    let mut overlays = 0u64;
     for spec in &args.dirs {
-        let DirSpec { host, guest, read_only, quota } = parse_dir(spec)?;
+        let DirSpec { host, guest, read_only, overlay, quota } = parse_dir(spec)?;
         let mut dir = HostDir::open_ambient(Path::new(host))
             .map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?
             .withholding(mounts.withheld.clone())
             .map_err(|e| anyhow!("cannot give the guest --dir `{host}`: {e}"))?
             .with_sorted_listings(args.deterministic);
+        if overlay {
+            let dev = OVERLAY_DEV.saturating_add(overlays);
+            overlays = overlays.saturating_add(1);
+            let limit = Some(quota.unwrap_or(DEFAULT_TMPFS_SIZE));
+            let upper = MemFs::new(MemFsOptions { dev, limit, clock: memory_clock.clone() });
+            let root = Overlay::new(Arc::new(dir), upper).map_err(|e| anyhow!("--dir `{spec}`: {e}"))?.root();
+            builder = builder.preopened_dir(root, guest);
+            continue;
+        }
         if let Some(bytes) = quota {
             dir = dir.with_quota(bytes);
         }
@@ -285,15 +328,20 @@ pub fn context_builder(args: &GuestArgs, mounts: &Mounts) -> anyhow::Result<Wasi
     }
     for (i, spec) in args.tmpfs.iter().enumerate() {
         let (guest, size) = parse_tmpfs(spec)?;
-        // Timestamps from the guest's own realtime clock: virtual in deterministic runs.
-        let clocks = clocks.clone();
-        let clock = Arc::new(move || clocks.now(Clockid::Realtime, 0).unwrap_or(0));
         let dev = TMPFS_DEV.saturating_add(u64::try_from(i).unwrap_or(u64::MAX));
-        let fs = MemFs::new(MemFsOptions { dev, limit: Some(size), clock });
+        let fs = MemFs::new(MemFsOptions { dev, limit: Some(size), clock: memory_clock.clone() });
         builder = builder.preopened_dir(fs.root(), guest);
     }
-    for (guest, image, _) in &mounts.images {
-        builder = builder.read_only_dir(image.root(), guest);
+    for MountedImage { guest, image, overlay, .. } in &mounts.images {
+        if *overlay {
+            let dev = OVERLAY_DEV.saturating_add(overlays);
+            overlays = overlays.saturating_add(1);
+            let upper = MemFs::new(MemFsOptions { dev, limit: Some(DEFAULT_TMPFS_SIZE), clock: memory_clock.clone() });
+            let root = Overlay::new(image.root(), upper).map_err(|e| anyhow!("--image `{guest}`: {e}"))?.root();
+            builder = builder.preopened_dir(root, guest);
+        } else {
+            builder = builder.read_only_dir(image.root(), guest);
+        }
     }
     let first_listener_fd = 3 + args.dirs.len() + args.tmpfs.len() + mounts.images.len();
     for (i, spec) in args.tcplisten.iter().enumerate() {
@@ -679,7 +727,7 @@ mod tests {
 
     #[test]
     fn dir_specs() {
-        let spec = |host, guest, read_only| DirSpec { host, guest, read_only, quota: None };
+        let spec = |host, guest, read_only| DirSpec { host, guest, read_only, overlay: false, quota: None };
         assert_eq!(parse_dir("a").unwrap(), spec("a", "a", false));
         assert_eq!(parse_dir("a:b").unwrap(), spec("a:b", "a:b", false));
         assert_eq!(parse_dir("/tmp/x::/data").unwrap(), spec("/tmp/x", "/data", false));
@@ -693,6 +741,9 @@ mod tests {
         let both = parse_dir("/d::/data:ro:quota=4K").unwrap();
         assert_eq!((both.read_only, both.quota), (true, Some(4096)));
         assert!(parse_dir("/d::/data:quota=big").is_err());
+        let overlay = parse_dir("/d::/data:overlay:quota=8M").unwrap();
+        assert_eq!((overlay.read_only, overlay.overlay, overlay.quota), (false, true, Some(8 << 20)));
+        assert!(parse_dir("/d::/data:overlay:ro").unwrap_err().to_string().contains("exclude each other"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Each test makes a fixture in a fresh sandbox, runs a guest program that checks every call's
 //! errno exactly, and then checks the host tree with `std::fs`.
 
-use crate::harness::Sandbox;
+use crate::harness::{Run, Sandbox};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -642,6 +642,22 @@ fn escape_through_guest_symlinks() {
     assert!(!exists(&sandbox.path("mine2_target")));
     // The decoy was written inside the sandbox, through the link moved into `sub`.
     assert_eq!(sandbox.read("outside.txt"), "decoy, rewritten");
+}
+
+/// The escape battery again with the sandbox as an overlay's lower layer: the guests do the
+/// same (their symlinks made, their decoys written, in memory), nothing leaves the mount, and
+/// nothing at all changes on the host, inside the sandbox or out.
+#[test]
+fn escape_battery_over_an_overlay() {
+    for guest in [guests::ESCAPE_PATHS, guests::ESCAPE_SYMLINKS, guests::ESCAPE_GUEST_SYMLINKS] {
+        let sandbox = escape_fixture();
+        let before = snapshot(&sandbox.dir());
+        let out = Run::new().opts(["--dir", &format!("{}::.:overlay", sandbox.dir().display())]).run(guest, &[]);
+        out.expect_success();
+        assert_eq!(out.stdout, "ok\n", "{guest}: stderr:\n{}", out.stderr);
+        assert_nothing_escaped(&sandbox);
+        assert_eq!(snapshot(&sandbox.dir()), before, "{guest} changed the lower layer");
+    }
 }
 
 /// One limit on depth for every path operation: 256 components open and stat, 257 are

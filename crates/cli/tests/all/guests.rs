@@ -200,7 +200,7 @@ fn c_stdio() {
 }
 
 /// What `fs_std` prints, on every backend.
-const FS_STD_OUT: &str = "create_dir again: entity already exists\n\
+pub(crate) const FS_STD_OUT: &str = "create_dir again: entity already exists\n\
          list d: [\"a.txt\", \"e\"]\n\
          b.txt: file=true len=9\n\
          d/e: dir=true\n\

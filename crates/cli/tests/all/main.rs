@@ -6,6 +6,7 @@
 mod cache;
 mod cli;
 mod clocks;
+mod conformance;
 mod cpython;
 mod fs_fd;
 mod fs_path;
