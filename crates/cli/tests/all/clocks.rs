@@ -1,6 +1,6 @@
 //! Host-controlled clocks: `--clock-resolution`, `--deterministic`, `--random-seed`.
 
-use crate::harness::{Output, Sandbox};
+use crate::harness::{Output, Run, Sandbox};
 use test_programs_artifacts as guests;
 
 #[test]
@@ -77,4 +77,27 @@ fn deterministic_sleep_does_not_wait() {
     let took = started.elapsed();
     assert!(out.stdout.contains("sleep took: 10.0015"), "{}", out.stdout);
     assert!(took < std::time::Duration::from_secs(8), "a virtual 10 s sleep took {took:?}");
+}
+
+/// On a tmpfs, a deterministic run is byte-identical too: inode numbers, link counts, sizes,
+/// timestamps (from the virtual clock) and listing order included; and the run is one on the
+/// virtual calendar, not the host's.
+#[test]
+fn deterministic_runs_on_a_tmpfs_are_byte_identical() {
+    let run = |opts: &[&str]| {
+        let out = Run::new().opts(["--tmpfs", "."]).opts(opts).run(guests::DETERMINISM, &["files"]);
+        out.expect_success();
+        out.stdout
+    };
+    let first = run(&["--deterministic"]);
+    assert_eq!(first, run(&["--deterministic"]));
+    assert!(first.lines().count() == 7 && first.contains("a2 ino=6 d_ino=6"), "{first}");
+    for line in first.lines().skip(1) {
+        let time = line.split_whitespace().find_map(|w| w.strip_prefix("m=")).unwrap();
+        let time: u64 = time.parse().unwrap();
+        assert!((946_684_800_000_000_000..946_684_801_000_000_000).contains(&time), "{line}");
+    }
+    // Without it, the times are the host's (and differ between runs).
+    let host = run(&[]);
+    assert!(!host.contains(" m=94668"), "{host}");
 }

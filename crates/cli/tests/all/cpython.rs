@@ -91,3 +91,44 @@ done
     assert!(work.join("data/sub").is_dir());
     assert_eq!(std::fs::read_to_string(tmp.path().join("outside.txt")).unwrap(), "secret");
 }
+
+/// The standard library and the script from a tar image (read in place, read-only), scratch
+/// files in memory (`--tmpfs /tmp`): no host directory at all.
+#[test]
+fn cpython_runs_from_an_image_with_a_tmpfs() {
+    let artifacts = artifacts();
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("tree");
+    std::fs::create_dir_all(tree.join("lib")).unwrap();
+    std::fs::create_dir_all(tree.join("app")).unwrap();
+    std::fs::copy(artifacts.join("python-stdlib.zip"), tree.join("lib/python315.zip")).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/image_tmp.py");
+    std::fs::copy(script, tree.join("app/image_tmp.py")).unwrap();
+    let image = tmp.path().join("usr-local.tar");
+    let status = Command::new("tar").arg("-C").arg(&tree).arg("-cf").arg(&image).arg(".").status().unwrap();
+    assert!(status.success());
+
+    let out = Run::new()
+        .opts(["--trap-unknown-imports", "--argv0", "/usr/local/bin/python.wasm", "--invoke", "run"])
+        .opts(["--image".to_string(), format!("{}::/usr/local", image.display())])
+        .opts(["--tmpfs", "/tmp"])
+        .env("TMPDIR", "/tmp")
+        .run(artifacts.join("python.wasm"), &["/usr/local/app/image_tmp.py"]);
+    out.expect_success();
+    let expected = "\
+python 3.15.0
+stdlib: /usr/local/lib/python315.zip/json/__init__.pyc
+image: ['app', 'lib'] ['image_tmp.py']
+image write: PermissionError
+tempfile: /tmp 5000
+through link: 5000
+sqlite on tmpfs: (1000, 499500)
+walk: /tmp ['a'] ['db.sqlite', 'kept.txt']
+walk: /tmp/a ['b'] ['link']
+walk: /tmp/a/b ['c'] []
+walk: /tmp/a/b/c [] []
+done
+0
+";
+    assert_eq!(out.stdout, expected, "stderr:\n{}", out.stderr);
+}

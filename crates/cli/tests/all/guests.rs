@@ -235,6 +235,13 @@ fn fs_std_on_a_tmpfs() {
     let out = Run::new().opts(["--tmpfs", "."]).run(guests::FS_STD, &[]);
     out.expect_success();
     assert_eq!(out.stdout, FS_STD_OUT);
+    // Traced, the same calls show as on the host: the trace is the ABI's, whatever the backend.
+    let out = Run::new().opts(["--tmpfs", ".", "--trace"]).run(guests::FS_STD, &[]);
+    out.expect_success();
+    assert_eq!(out.stdout, FS_STD_OUT);
+    let traced = |call: &str| out.stderr.lines().filter(|l| l.starts_with(call)).count();
+    assert!(traced("path_open(fd=3, ") > 3 && traced("fd_readdir(fd=") > 0, "{}", out.stderr);
+    assert!(out.stderr.lines().any(|l| l.starts_with("path_create_directory(fd=3, ") && l.ends_with("= 20 (exist)")));
     let out = Run::new().opts(["--tmpfs", ".:size=lots"]).run(guests::FS_STD, &[]);
     assert!(out.stderr.contains("invalid --tmpfs `.:size=lots`"), "{}", out.stderr);
 }
