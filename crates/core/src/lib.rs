@@ -48,6 +48,7 @@ pub mod preview1;
 pub mod rights;
 pub mod stop;
 pub mod table;
+pub mod wrap;
 
 pub use ctx::{BuildError, PREOPEN_RIGHTS, READ_ONLY_PREOPEN_RIGHTS, WasiCtx, WasiCtxBuilder};
 pub use preview1::Exit;

@@ -2,8 +2,7 @@
 
 use crate::errno::{from_host, retry};
 use crate::file::{HostFile, fdflags, oflags};
-use crate::listing::{self, Snapshot, SortedBudget};
-use crate::quota::Quota;
+use crate::listing;
 use crate::stat::{filestat, timestamps};
 use crate::withheld::Withheld;
 use lucent_abi::{Errno, Fdflags, Filestat};
@@ -58,16 +57,10 @@ struct CachedChild {
 #[derive(Debug)]
 pub struct HostDir {
     fd: OwnedFd,
-    /// Serialises listings (the descriptor's position is shared); with sorted listings, the
-    /// snapshot taken at the last `read_dir` from cookie 0, if the budget had room for it.
-    listing: Mutex<Option<Snapshot>>,
-    /// List entries sorted by name (deterministic runs), rather than in the host's order;
-    /// the budget of the snapshots that needs, shared beneath the preopen.
-    sorted: Option<Arc<SortedBudget>>,
+    /// Serialises listings (the descriptor's position is shared).
+    listing: Mutex<()>,
     /// This directory's inode if it is the sandbox's root (where `..` lists as itself).
     at_root: OnceLock<Option<u64>>,
-    /// The quota of the mount, shared by everything opened beneath it.
-    quota: Option<Arc<Quota>>,
     /// The descriptor flags, once read: nothing changes them (Lucent opened the descriptor and
     /// shares it with no other process, and a directory's flags cannot be set through WASI),
     /// so `fd_fdstat_get`, which Rust's std calls before every open, need not ask the kernel.
@@ -122,9 +115,7 @@ impl HostDir {
         HostDir {
             fd,
             listing: Mutex::default(),
-            sorted: None,
             at_root: OnceLock::new(),
-            quota: None,
             flags: OnceLock::new(),
             children: None,
             root: None,
@@ -227,48 +218,15 @@ impl HostDir {
         }
     }
 
-    /// Caps what the guest can add to the disk beneath this directory at `bytes`: file data in
-    /// the file system's allocation unit, every new name, directory and symlink (see
-    /// [`Quota`] for what each costs); past it calls fail with `Dquot`, changing nothing.
-    /// Renames and links to or from a mount with another quota are `Xdev`.
-    pub fn with_quota(mut self, bytes: u64) -> Self {
-        let unit = rustix::fs::fstatvfs(&self.fd)
+    /// The file system's allocation unit (`f_frsize`), what a quota counts file data in
+    /// ([`lucent_core::wrap::Quota::with_unit`]); [`lucent_core::wrap::DEFAULT_UNIT`] if
+    /// it does not say or says something odd.
+    pub fn allocation_unit(&self) -> u64 {
+        rustix::fs::fstatvfs(&self.fd)
             .ok()
             .map(|fs| fs.f_frsize)
             .filter(|unit| (512..=1 << 20).contains(unit))
-            .unwrap_or(crate::quota::DEFAULT_UNIT);
-        self.quota = Some(Arc::new(Quota::with_unit(bytes, unit)));
-        self.forget_children();
-        self
-    }
-
-    /// Runs `op`, which adds something costing `cost` to the disk, charged to the quota
-    /// first and given back if `op` fails. Without a quota, just runs `op`.
-    fn charging<R>(&self, cost: impl FnOnce(&Quota) -> u64, op: impl FnOnce() -> Result<R, Errno>) -> Result<R, Errno> {
-        let Some(quota) = &self.quota else { return op() };
-        let cost = cost(quota);
-        quota.charge(cost)?;
-        op().inspect_err(|_| quota.refund(cost))
-    }
-
-    /// `Xdev` unless `other` shares this directory's quota (or neither has one): moving or
-    /// linking data across quotas would carry it past the one it was charged to.
-    fn same_quota(&self, other: &HostDir) -> Result<(), Errno> {
-        match (&self.quota, &other.quota) {
-            (None, None) => Ok(()),
-            (Some(a), Some(b)) if Arc::ptr_eq(a, b) => Ok(()),
-            _ => Err(Errno::Xdev),
-        }
-    }
-
-    /// Lists entries sorted by name, here and in every directory opened beneath, instead of in
-    /// the host filesystem's order (for reproducible runs). A sorted listing needs the whole
-    /// directory: each descriptor keeps one, within [`crate::SORTED_BUDGET_BYTES`] for all
-    /// of them beneath this directory (a listing past it is read again at every call).
-    pub fn with_sorted_listings(mut self, sorted: bool) -> Self {
-        self.sorted = sorted.then(|| Arc::new(SortedBudget::new(crate::SORTED_BUDGET_BYTES)));
-        self.forget_children();
-        self
+            .unwrap_or(lucent_core::wrap::DEFAULT_UNIT)
     }
 
     /// This directory's inode if it is the root of the sandbox.
@@ -288,14 +246,7 @@ impl HostDir {
             (Some(withheld), Some(st)) => withheld.pins(st.st_dev, st.st_ino),
             (Some(_), None) => true,
         };
-        HostDir {
-            quota: self.quota.clone(),
-            root: self.root,
-            withheld: self.withheld.clone(),
-            pinned,
-            sorted: self.sorted.clone(),
-            ..HostDir::from_fd(fd)
-        }
+        HostDir { root: self.root, withheld: self.withheld.clone(), pinned, ..HostDir::from_fd(fd) }
     }
 
     /// Wraps a descriptor just opened as `options` say as a directory or a file.
@@ -308,9 +259,7 @@ impl HostDir {
             }
             _ => {
                 let nonblock = options.fdflags.contains(lucent_abi::Fdflags::NONBLOCK);
-                Opened::File(Arc::new(
-                    HostFile::opened(fd, &stat, nonblock, options.read).with_quota(self.quota.clone()),
-                ))
+                Opened::File(Arc::new(HostFile::opened(fd, &stat, nonblock, options.read)))
             }
         })
     }
@@ -381,33 +330,7 @@ impl WasiDir for HostDir {
     }
 
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno> {
-        let mut flags = open_flags(options) | OFlags::NOFOLLOW;
-        // With a quota, a new name costs quota: create it exclusively, charged first; what was
-        // already there is then opened as without `CREAT`, as `O_CREAT` would have.
-        let mut existed = false;
-        if let (Some(_), true, false) = (&self.quota, options.create, name.is_dot()) {
-            let mode = Mode::from_raw_mode(NEW_FILE_MODE);
-            let created = self.charging(
-                |quota| quota.entry(name.as_bytes().len()),
-                || retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags | OFlags::EXCL, mode)),
-            );
-            existed = match created {
-                Ok(fd) => return self.opened(fd, options),
-                Err(Errno::Exist) => true,
-                // No room for a new name: fine only if the name is there already.
-                Err(Errno::Dquot) => {
-                    if rustix::fs::statat(&self.fd, name.as_bytes(), AtFlags::SYMLINK_NOFOLLOW).is_err() {
-                        return Err(Errno::Dquot);
-                    }
-                    true
-                }
-                Err(e) => return Err(e),
-            };
-            if options.exclusive {
-                return Err(Errno::Exist);
-            }
-            flags.remove(OFlags::CREATE);
-        }
+        let flags = open_flags(options) | OFlags::NOFOLLOW;
         let opened =
             match retry(|| rustix::fs::openat(&self.fd, name.as_bytes(), flags, Mode::from_raw_mode(NEW_FILE_MODE))) {
                 Ok(fd) => self.opened(fd, options)?,
@@ -427,16 +350,11 @@ impl WasiDir for HostDir {
                 }
                 Err(e) => return Err(e),
             };
-        // `O_CREAT` on an existing directory is `EISDIR`, quota or not.
-        if existed && matches!(opened, Opened::Dir(_)) {
-            return Err(Errno::Isdir);
-        }
         Ok(opened)
     }
 
     fn open_beneath(&self, path: &[u8], follow: bool, options: &OpenOptions) -> Option<Result<Opened, Errno>> {
-        // The walk charges a new name to the quota; the one-step open could not tell.
-        if self.pinned || (self.quota.is_some() && options.create) {
+        if self.pinned {
             return None;
         }
         let mut flags = open_flags(options);
@@ -506,10 +424,7 @@ impl WasiDir for HostDir {
     }
 
     fn create_dir(&self, name: &Component) -> Result<(), Errno> {
-        self.charging(
-            |quota| quota.directory(name.as_bytes().len()),
-            || rustix::fs::mkdirat(&self.fd, name.as_bytes(), Mode::from_raw_mode(NEW_DIR_MODE)).map_err(from_host),
-        )
+        rustix::fs::mkdirat(&self.fd, name.as_bytes(), Mode::from_raw_mode(NEW_DIR_MODE)).map_err(from_host)
     }
 
     fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
@@ -525,27 +440,17 @@ impl WasiDir for HostDir {
     }
 
     fn symlink(&self, target: &[u8], name: &Component) -> Result<(), Errno> {
-        self.charging(
-            |quota| quota.symlink(name.as_bytes().len(), target.len()),
-            || rustix::fs::symlinkat(target, &self.fd, name.as_bytes()).map_err(from_host),
-        )
+        rustix::fs::symlinkat(target, &self.fd, name.as_bytes()).map_err(from_host)
     }
 
     fn link(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
-        self.same_quota(new_dir)?;
-        new_dir.charging(
-            |quota| quota.entry(new_name.as_bytes().len()),
-            || {
-                rustix::fs::linkat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes(), AtFlags::empty())
-                    .map_err(from_host)
-            },
-        )
+        rustix::fs::linkat(&self.fd, name.as_bytes(), &new_dir.fd, new_name.as_bytes(), AtFlags::empty())
+            .map_err(from_host)
     }
 
     fn rename(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
         let new_dir = HostDir::same_backend(new_dir)?;
-        self.same_quota(new_dir)?;
         // A pinned directory or symlink stays where it is, and is not replaced: moved, its
         // path could be given to a directory of the guest's making.
         self.refuse_pinned(name)?;
@@ -558,26 +463,8 @@ impl WasiDir for HostDir {
     }
 
     fn read_dir(&self, cookie: u64, each: &mut dyn FnMut(&DirEntry, u64) -> bool) -> Result<(), Errno> {
-        let mut kept = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
-        let root = self.root_ino();
-        let Some(budget) = &self.sorted else {
-            return listing::stream(self.fd.as_fd(), cookie, root, each);
-        };
-        if cookie == 0 || kept.is_none() {
-            // The old snapshot's bytes go back to the budget before the new one is counted.
-            *kept = None;
-            match Snapshot::keep(listing::read_sorted(self.fd.as_fd(), root)?, budget) {
-                Ok(snapshot) => *kept = Some(snapshot),
-                Err(entries) => {
-                    listing::replay(&entries, cookie, each);
-                    return Ok(());
-                }
-            }
-        }
-        if let Some(snapshot) = kept.as_ref() {
-            listing::replay(&snapshot.entries, cookie, each);
-        }
-        Ok(())
+        let _listing = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
+        listing::stream(self.fd.as_fd(), cookie, self.root_ino(), each)
     }
 
     fn sync(&self) -> Result<(), Errno> {

@@ -1,7 +1,6 @@
 //! Host files: anything with a file descriptor (regular files, pipes, terminals, sockets).
 
 use crate::errno::{from_host, retry};
-use crate::quota::Quota;
 use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Whence};
 use lucent_core::env::Interest;
 use lucent_core::fs::{Readiness, SetTime, WasiFile};
@@ -62,8 +61,6 @@ pub struct HostFile {
     /// A FIFO the guest opened for reading, wanting to wait for a writer (a blocking open):
     /// until one has come, having no writer is not yet the end of the file.
     awaiting_writer: AtomicBool,
-    /// The quota of the mount this file was opened beneath, if it has one.
-    quota: Option<Arc<Quota>>,
     /// The file type: it cannot change while the descriptor is open (an inode keeps its type).
     filetype: OnceLock<Filetype>,
 }
@@ -91,7 +88,6 @@ impl HostFile {
             waits,
             nonblock: AtomicBool::new(nonblock),
             awaiting_writer: AtomicBool::new(false),
-            quota: None,
             filetype: OnceLock::new(),
         }
     }
@@ -106,12 +102,6 @@ impl HostFile {
         file.awaiting_writer.store(ft == FileType::Fifo && read && !nonblock, Ordering::Relaxed);
         let _ = file.filetype.set(filetype(ft));
         file
-    }
-
-    /// Charges the bytes this file grows by to `quota`.
-    pub(crate) fn with_quota(mut self, quota: Option<Arc<Quota>>) -> Self {
-        self.quota = quota;
-        self
     }
 
     /// One of the host process's standard streams, for the guest. A pipe, FIFO, terminal or
@@ -166,38 +156,6 @@ impl HostFile {
     /// If the process has no standard error open.
     pub fn stderr() -> std::io::Result<Self> {
         Self::standard(rustix::stdio::stderr(), true)
-    }
-
-    /// Runs `op`, which writes `len` bytes at `at` (`None`: the current position, or the end in
-    /// append mode), charging the growth of the file (in allocation units) to the quota first
-    /// and refunding what a short write did not use. Without a quota, just runs `op`.
-    fn charged(&self, at: Option<u64>, len: usize, op: impl FnOnce() -> Result<usize, Errno>) -> Result<usize, Errno> {
-        let Some(quota) = &self.quota else { return op() };
-        let stat = rustix::fs::fstat(&self.fd).map_err(from_host)?;
-        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
-            return op();
-        }
-        let size = u64::try_from(stat.st_size).unwrap_or(0);
-        let append = fdflags(self.fd.as_fd())?.contains(Fdflags::APPEND);
-        let start = match at {
-            _ if append => size,
-            Some(offset) => offset,
-            None => rustix::fs::seek(&self.fd, SeekFrom::Current(0)).map_err(from_host)?,
-        };
-        let len = u64::try_from(len).unwrap_or(u64::MAX);
-        let cost = quota.growth(size, start.saturating_add(len));
-        quota.charge(cost)?;
-        let result = op();
-        let written = result.as_ref().map_or(0, |n| u64::try_from(*n).unwrap_or(0));
-        quota.refund(cost.saturating_sub(quota.growth(size, start.saturating_add(written))));
-        result
-    }
-
-    /// Charges growing the file to `end` bytes to the quota.
-    fn charge_growth_to(&self, end: u64) -> Result<(), Errno> {
-        let Some(quota) = &self.quota else { return Ok(()) };
-        let size = u64::try_from(rustix::fs::fstat(&self.fd).map_err(from_host)?.st_size).unwrap_or(0);
-        quota.charge(quota.growth(size, end))
     }
 
     /// Whether a shared descriptor is ready for `flags` now (a zero-timeout `poll`).
@@ -266,12 +224,6 @@ fn set_host_nonblock(fd: &OwnedFd) -> Result<(), Errno> {
 
 /// Bytes a pipe that `poll` reports writable takes without blocking (POSIX `PIPE_BUF`).
 const PIPE_BUF: usize = 4096;
-
-/// The bytes in `bufs`, saturated: it only sizes the quota charge, and a total past
-/// `usize::MAX` could not be written anyway (`writev` refuses it).
-fn total_len(bufs: &[IoSlice<'_>]) -> usize {
-    bufs.iter().fold(0usize, |total, b| total.saturating_add(b.len()))
-}
 
 /// The WASI file type of a host file type.
 pub(crate) fn filetype(ft: FileType) -> Filetype {
@@ -417,11 +369,11 @@ impl WasiFile for HostFile {
             }
             Waits::Never | Waits::NonBlocking => bufs,
         };
-        self.charged(None, total_len(bufs), || match bufs {
+        match bufs {
             // One buffer (the common case): `write`, which costs the kernel less than `writev`.
             [only] => retry(|| rustix::io::write(&self.fd, only)),
             _ => retry(|| rustix::io::writev(&self.fd, bufs)),
-        })
+        }
     }
 
     fn seek(&self, offset: i64, whence: Whence) -> Result<u64, Errno> {
@@ -438,7 +390,7 @@ impl WasiFile for HostFile {
     }
 
     fn pwrite_vectored(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize, Errno> {
-        self.charged(Some(offset), total_len(bufs), || retry(|| rustix::io::pwritev(&self.fd, bufs, offset)))
+        retry(|| rustix::io::pwritev(&self.fd, bufs, offset))
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {
@@ -446,7 +398,6 @@ impl WasiFile for HostFile {
     }
 
     fn set_size(&self, size: u64) -> Result<(), Errno> {
-        self.charge_growth_to(size)?;
         retry(|| rustix::fs::ftruncate(&self.fd, size))
     }
 
@@ -468,7 +419,6 @@ impl WasiFile for HostFile {
     }
 
     fn allocate(&self, offset: u64, len: u64) -> Result<(), Errno> {
-        self.charge_growth_to(offset.saturating_add(len))?;
         retry(|| rustix::fs::fallocate(&self.fd, rustix::fs::FallocateFlags::empty(), offset, len))
     }
 

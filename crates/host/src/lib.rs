@@ -38,7 +38,6 @@ mod dir;
 pub mod errno;
 mod file;
 mod listing;
-mod quota;
 mod sched;
 mod stat;
 mod withheld;
@@ -46,8 +45,7 @@ mod withheld;
 pub use clocks::{HostClocks, HostRandom};
 pub use dir::HostDir;
 pub use file::HostFile;
-pub use listing::{BUFFER_BYTES as LISTING_BUFFER_BYTES, SORTED_BUDGET_BYTES};
-pub use quota::Quota;
+pub use listing::BUFFER_BYTES as LISTING_BUFFER_BYTES;
 pub use sched::HostSched;
 pub use withheld::Withheld;
 

@@ -9,6 +9,8 @@ use anyhow::{Context as _, anyhow, bail};
 use lucent_abi::Clockid;
 use lucent_core::clocks::{CoarseClocks, SeededRandom, VirtualClocks, VirtualSched};
 use lucent_core::env::{WasiClocks, WasiSched};
+use lucent_core::fs::WasiDir;
+use lucent_core::wrap::{Quota, QuotaDir, SortedDir};
 use lucent_core::{Exit, WasiCtx, WasiCtxBuilder};
 use lucent_host::{HostClocks, HostDir, HostFile, HostRandom, HostSched, Withheld};
 use lucent_image::{Image, Options as ImageOptions};
@@ -303,28 +305,28 @@ pub fn context_builder(args: &GuestArgs, mounts: &Mounts) -> anyhow::Result<Wasi
     let mut overlays = 0u64;
     for spec in &args.dirs {
         let DirSpec { host, guest, read_only, overlay, quota } = parse_dir(spec)?;
-        let mut dir = HostDir::open_ambient(Path::new(host))
+        let host_dir = HostDir::open_ambient(Path::new(host))
             .map_err(|e| anyhow!("cannot open --dir `{host}`: {e}"))?
             .withholding(mounts.withheld.clone())
-            .map_err(|e| anyhow!("cannot give the guest --dir `{host}`: {e}"))?
-            .with_sorted_listings(args.deterministic);
+            .map_err(|e| anyhow!("cannot give the guest --dir `{host}`: {e}"))?;
+        let unit = host_dir.allocation_unit();
+        let mut dir: Arc<dyn WasiDir> = Arc::new(host_dir);
+        if args.deterministic {
+            dir = Arc::new(SortedDir::new(dir));
+        }
         if overlay {
             let dev = OVERLAY_DEV.saturating_add(overlays);
             overlays = overlays.saturating_add(1);
             let limit = Some(quota.unwrap_or(DEFAULT_TMPFS_SIZE));
             let upper = MemFs::new(MemFsOptions { dev, limit, clock: memory_clock.clone() });
-            let root = Overlay::new(Arc::new(dir), upper).map_err(|e| anyhow!("--dir `{spec}`: {e}"))?.root();
+            let root = Overlay::new(dir, upper).map_err(|e| anyhow!("--dir `{spec}`: {e}"))?.root();
             builder = builder.preopened_dir(root, guest);
             continue;
         }
         if let Some(bytes) = quota {
-            dir = dir.with_quota(bytes);
+            dir = Arc::new(QuotaDir::new(dir, Arc::new(Quota::with_unit(bytes, unit))));
         }
-        builder = if read_only {
-            builder.read_only_dir(Arc::new(dir), guest)
-        } else {
-            builder.preopened_dir(Arc::new(dir), guest)
-        };
+        builder = if read_only { builder.read_only_dir(dir, guest) } else { builder.preopened_dir(dir, guest) };
     }
     for (i, spec) in args.tmpfs.iter().enumerate() {
         let (guest, size) = parse_tmpfs(spec)?;
