@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
         let [_, runtime, wasm, rest @ ..] = args.as_slice() else { bail!("inproc RUNTIME WASM [ARGS]...") };
         return inproc(runtime, Path::new(wasm), rest);
     }
-    let mut opts = Options { runs: 7, scratch: None, only: None, runners: RUNNERS.to_vec() };
+    let mut opts = Options { runs: 7, scratch: None, only: None, runners: ALL_RUNNERS.to_vec() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -46,12 +46,12 @@ fn main() -> anyhow::Result<()> {
             "--scratch" => opts.scratch = Some(PathBuf::from(it.next().context("--scratch DIR")?)),
             "--only" => opts.only = Some(it.next().context("--only NAME,...")?.split(',').map(String::from).collect()),
             "--runners" => {
-                let names = it.next().context("--runners native,lucent,wasmtime")?;
+                let names = it.next().context("--runners native,lucent,wasmtime,memory")?;
                 opts.runners =
-                    RUNNERS.into_iter().filter(|r| names.contains(&format!("{r:?}").to_lowercase())).collect();
+                    ALL_RUNNERS.into_iter().filter(|r| names.contains(&format!("{r:?}").to_lowercase())).collect();
             }
             other => bail!(
-                "unknown argument {other}; usage: lucent-bench [--runs N] [--scratch DIR] [--only NAME,...] [--runners native,lucent,wasmtime]"
+                "unknown argument {other}; usage: lucent-bench [--runs N] [--scratch DIR] [--only NAME,...] [--runners native,lucent,wasmtime,memory]"
             ),
         }
     }
@@ -70,15 +70,20 @@ fn inproc(runtime: &str, wasm: &Path, args: &[String]) -> anyhow::Result<()> {
     let engine = Engine::new(&config)?;
     let module = Module::from_file(&engine, wasm)?;
     match runtime {
-        "lucent" => {
+        "lucent" | "lucent-memory" => {
             let mut linker = Linker::<lucent_core::WasiCtx>::new(&engine);
             lucent_wasmtime::add_to_linker_for(&mut linker, &module, |ctx| ctx)?;
-            let dir = lucent_host::HostDir::open_ambient(Path::new("."))?;
-            let ctx = lucent_host::host_builder()
-                .arg("bench-workload")
-                .args(args)
-                .preopened_dir(Arc::new(dir), ".")
-                .build()?;
+            let dir: Arc<dyn lucent_core::fs::WasiDir> = if runtime == "lucent" {
+                Arc::new(lucent_host::HostDir::open_ambient(Path::new("."))?)
+            } else {
+                // As `--tmpfs .`: timestamps from the realtime clock, a size limit (1 GiB).
+                let clock = Arc::new(|| {
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+                });
+                let options = lucent_memfs::Options { dev: 1, limit: Some(1 << 30), clock };
+                lucent_memfs::MemFs::new(options).root()
+            };
+            let ctx = lucent_host::host_builder().arg("bench-workload").args(args).preopened_dir(dir, ".").build()?;
             let mut store = Store::new(&engine, ctx);
             let instance = linker.instantiate(&mut store, &module)?;
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
@@ -176,9 +181,20 @@ enum Runner {
     Native,
     Lucent,
     Wasmtime,
+    /// Lucent with the scratch directory in its memory backend (what `--tmpfs` mounts):
+    /// filesystem jobs only, beside native on a tmpfs.
+    Memory,
 }
 
 const RUNNERS: [Runner; 3] = [Runner::Native, Runner::Lucent, Runner::Wasmtime];
+
+/// Every runner, the ones `--runners` can name.
+const ALL_RUNNERS: [Runner; 4] = [Runner::Native, Runner::Lucent, Runner::Wasmtime, Runner::Memory];
+
+/// Jobs the memory runner runs (the filesystem ones that fit in memory).
+fn memory_job(name: &str) -> bool {
+    name.starts_with("files-") || name == "churn"
+}
 
 /// One program invocation, run N times per runner.
 struct Job {
@@ -263,7 +279,12 @@ fn bench(opts: &Options) -> anyhow::Result<()> {
             continue;
         }
         eprintln!("{} ({} runs per runner) ...", job.name, opts.runs);
-        let mut variants: Vec<(&str, Runner, bool)> = opts.runners.iter().map(|&r| (job.name, r, false)).collect();
+        let mut variants: Vec<(&str, Runner, bool)> = opts
+            .runners
+            .iter()
+            .filter(|&&r| r != Runner::Memory || memory_job(job.name))
+            .map(|&r| (job.name, r, false))
+            .collect();
         if job.name == "hello" && opts.runners.contains(&Runner::Wasmtime) {
             variants.push(("hello-nocache", Runner::Wasmtime, true));
         }
@@ -320,9 +341,13 @@ fn bench(opts: &Options) -> anyhow::Result<()> {
 fn run_phases(programs: &Programs, runner: Runner, args: &[&str], scratch: &Path) -> anyhow::Result<Sample> {
     let mut cmd = match runner {
         Runner::Native => Command::new(&programs.native),
-        Runner::Lucent | Runner::Wasmtime => {
+        Runner::Lucent | Runner::Wasmtime | Runner::Memory => {
             let mut cmd = Command::new(&programs.this);
-            let runtime = if runner == Runner::Lucent { "lucent" } else { "wasmtime" };
+            let runtime = match runner {
+                Runner::Lucent => "lucent",
+                Runner::Memory => "lucent-memory",
+                _ => "wasmtime",
+            };
             cmd.arg("inproc").arg(runtime).arg(&programs.wasm);
             cmd
         }
@@ -506,6 +531,7 @@ fn print_table(opts: &Options, results: &BTreeMap<(&str, Runner), Vec<Sample>>, 
             println!("Lucent's cost per entry at 20,000 entries is {growth:.2}× that at 1,000 ({verdict}).");
         }
     }
+    print_memory_table(results);
     println!();
     println!(
         "Medians of {} runs per runner (after one warm-up run); load average {} before, {} after; {} s in all.",
@@ -514,4 +540,45 @@ fn print_table(opts: &Options, results: &BTreeMap<(&str, Runner), Vec<Sample>>, 
         loadavg(),
         secs
     );
+}
+
+/// The memory backend beside native on a tmpfs (issue 15's targets).
+fn print_memory_table(results: &BTreeMap<(&str, Runner), Vec<Sample>>) {
+    let median_of = |job: &str, phase: &str, runner: Runner| {
+        median(results.get(&(job, runner))?.iter().filter_map(|s| s.get(phase).copied()).collect())
+    };
+    let rows: [(&str, &str, &str, f64); 4] = [
+        ("churn 20,000 create/write 100 B/close/unlink", "churn", "churn", 0.5),
+        ("stat 10,000 files", "files-10000", "stat", 0.5),
+        ("fd_readdir 10,000 entries", "files-10000", "readdir", 1.0),
+        ("create 10,000 files", "files-10000", "create", f64::NAN),
+    ];
+    let measured: Vec<_> = rows
+        .iter()
+        .filter_map(|&(label, job, phase, max)| {
+            Some((label, median_of(job, phase, Runner::Native)?, median_of(job, phase, Runner::Memory)?, max))
+        })
+        .collect();
+    if measured.is_empty() {
+        return;
+    }
+    println!();
+    println!("| memory backend (`--tmpfs`) | native on tmpfs | Lucent, memory | memory/native | target | met |");
+    println!("|---|--:|--:|--:|---|---|");
+    for (label, native, memory, max) in measured {
+        let ratio = memory as f64 / native as f64;
+        let (target, met) =
+            if max.is_nan() { (String::new(), "") } else { (format!("≤ {max}×"), if ratio <= max { "met" } else { "missed" }) };
+        println!("| {label} | {} | {} | {ratio:.2}× | {target} | {met} |", ms(native), ms(memory));
+    }
+    let per_entry: Vec<Option<u64>> =
+        [1_000u64, 10_000, 20_000].iter().map(|n| Some(median_of(&format!("files-{n}"), "readdir", Runner::Memory)? / n)).collect();
+    if let [Some(small), Some(middle), Some(large)] = per_entry[..] {
+        let growth = large as f64 / small.max(1) as f64;
+        let verdict = if growth <= 2.0 { "linear: met" } else { "not linear: missed" };
+        println!();
+        println!(
+            "Memory fd_readdir per entry: {small} ns at 1,000, {middle} ns at 10,000, {large} ns at 20,000 entries ({growth:.2}×: {verdict})."
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! parsed again afterwards.
 
 use crate::{Entry, Kind, LoadError, Node, Options, ROOT};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 use tar::EntryType;
 
@@ -29,15 +29,18 @@ pub(crate) fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, LoadError> {
     Ok(out)
 }
 
-/// A directory while the tree is built: entries by name.
-type Building = BTreeMap<Box<[u8]>, u32>;
+/// A directory while the tree is built: entries by name (sorted when the tree is done).
+type Building = HashMap<Box<[u8]>, u32>;
 
 /// The tree being built.
 struct Builder<'o> {
     options: &'o Options,
     nodes: Vec<Node>,
     /// The entries of each directory node, by node index (frozen into sorted vectors at the end).
-    dirs: BTreeMap<u32, Building>,
+    dirs: HashMap<u32, Building>,
+    /// The last parent directory found, by its path's components: members come directory by
+    /// directory, so most find theirs here.
+    last_parent: Option<(Vec<Box<[u8]>>, u32)>,
     /// Directories made for a path before (or without) their own member: a member may still
     /// describe them once.
     implicit: std::collections::HashSet<u32>,
@@ -49,7 +52,8 @@ pub(crate) fn read_tree(bytes: &[u8], options: &Options) -> Result<Vec<Node>, Lo
     let mut builder = Builder {
         options,
         nodes: vec![Node { kind: Kind::Dir { parent: ROOT, entries: Vec::new() }, mode: 0o755, mtim: 0, nlink: 1 }],
-        dirs: BTreeMap::from([(ROOT, Building::new())]),
+        dirs: HashMap::from([(ROOT, Building::new())]),
+        last_parent: None,
         implicit: std::collections::HashSet::new(),
     };
     let mut archive = tar::Archive::new(Cursor::new(bytes));
@@ -226,6 +230,18 @@ impl Builder<'_> {
 
     /// The directory at `parts`, made (without a member of its own yet) where missing.
     fn parent(&mut self, parts: &[&[u8]]) -> Result<u32, String> {
+        if let Some((path, node)) = &self.last_parent
+            && path.len() == parts.len()
+            && path.iter().zip(parts).all(|(a, b)| a.as_ref() == *b)
+        {
+            return Ok(*node);
+        }
+        let dir = self.walk_parent(parts)?;
+        self.last_parent = Some((parts.iter().map(|p| Box::from(*p)).collect(), dir));
+        Ok(dir)
+    }
+
+    fn walk_parent(&mut self, parts: &[&[u8]]) -> Result<u32, String> {
         let mut dir = ROOT;
         for (depth, part) in parts.iter().enumerate() {
             let found = self.dirs.get(&dir).and_then(|d| d.get(*part)).copied();
@@ -257,7 +273,8 @@ impl Builder<'_> {
     /// The nodes, with each directory's entries sorted by name and its link count set.
     fn finish(mut self) -> Vec<Node> {
         for (dir, entries) in std::mem::take(&mut self.dirs) {
-            let entries: Vec<Entry> = entries.into_iter().collect();
+            let mut entries: Vec<Entry> = entries.into_iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             let subdirs = entries
                 .iter()
                 .filter(|(_, n)| matches!(self.node(*n).map(|n| &n.kind), Some(Kind::Dir { .. })))
