@@ -333,7 +333,8 @@ pub trait WasiDir: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// `Noent`, `Exist`, `Isdir`, `Notdir`, `Acces`…; `Again`, `Nxio` as above.
+    /// `Noent`, `Exist`, `Isdir` (also for `create` on an existing directory, as Linux's
+    /// `O_CREAT`), `Notdir`, `Acces`…; `Again`, `Nxio` as above.
     fn open(&self, name: &Component, options: &OpenOptions) -> Result<Opened, Errno>;
 
     /// Opens a whole relative `path` beneath this directory in one step, when the backend can

@@ -16,6 +16,7 @@
 //! The one deliberate difference, skipped where it applies (see docs/RATIONALE.md): an image
 //! refuses symlinks pointing out of it, so fixtures with one have no memory run.
 
+use crate::fs_path::snapshot;
 use crate::harness::{Run, Sandbox};
 use std::path::Path;
 use test_programs_artifacts as guests;
@@ -191,29 +192,6 @@ fn make(fixture: Fixture) -> Sandbox {
         }
     }
     sandbox
-}
-
-/// Everything beneath `root`: path, kind, contents or target, modification time.
-fn snapshot(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            let what = if meta.is_dir() {
-                stack.push(path.clone());
-                "dir".to_string()
-            } else if meta.is_symlink() {
-                format!("-> {}", std::fs::read_link(&path).unwrap().display())
-            } else {
-                format!("{:?}", std::fs::read(&path).unwrap())
-            };
-            out.push(format!("{} {what} {:?}", path.strip_prefix(root).unwrap().display(), meta.modified().unwrap()));
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Runs `guest case` with the sandbox mounted by `opts`; it must print its verdict.

@@ -398,7 +398,7 @@ fn trailing_slashes_dots_dangling_links_and_loops() {
 
 /// Everything beneath `root`, not following symlinks: relative path → what it is (directory,
 /// file contents or symlink contents), with its inode, link count and modification time.
-fn snapshot(root: &Path) -> BTreeMap<String, (String, u64, u64, i64, i64)> {
+pub(crate) fn snapshot(root: &Path) -> BTreeMap<String, (String, u64, u64, i64, i64)> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (String, u64, u64, i64, i64)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
