@@ -54,6 +54,7 @@
 
 mod load;
 mod map;
+mod ustar;
 
 use lucent_abi::{Advice, Errno, Fdflags, Filestat, Filetype, Whence};
 use lucent_core::env::Interest;

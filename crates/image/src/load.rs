@@ -1,10 +1,10 @@
 //! Reading an archive into an image's tree: every member checked once, here, and nothing
 //! parsed again afterwards.
 
+use crate::ustar::{Member, Members, Type};
 use crate::{Entry, Kind, LoadError, Node, Options, ROOT};
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
-use tar::EntryType;
+use std::io::Read;
 
 /// The first bytes of a gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -56,24 +56,14 @@ pub(crate) fn read_tree(bytes: &[u8], options: &Options) -> Result<Vec<Node>, Lo
         last_parent: None,
         implicit: std::collections::HashSet::new(),
     };
-    let mut archive = tar::Archive::new(Cursor::new(bytes));
-    let mut at = 0u64;
-    let entries = archive.entries_with_seek().map_err(|e| LoadError::Corrupt { at, reason: e.to_string() })?;
     let mut members = 0usize;
-    for entry in entries {
-        let entry = entry.map_err(|e| match members {
-            // The first block is not a tar header: say so, rather than what the parser
-            // made of it.
-            0 => LoadError::NotAnArchive,
-            _ => LoadError::Corrupt { at, reason: e.to_string() },
-        })?;
-        // Where the next header should be, for the error if it is damaged.
-        at = entry.raw_file_position().saturating_add(entry.size().checked_next_multiple_of(512).unwrap_or(u64::MAX));
+    for member in Members::new(bytes) {
+        let member = member?;
         members = members.saturating_add(1);
         if members > options.max_members {
             return Err(LoadError::TooManyMembers(options.max_members));
         }
-        builder.add(bytes, &entry)?;
+        builder.add(&member)?;
     }
     Ok(builder.finish())
 }
@@ -121,18 +111,15 @@ fn stays_inside(target: &[u8], depth: usize) -> bool {
 }
 
 impl Builder<'_> {
-    fn add(&mut self, bytes: &[u8], entry: &tar::Entry<'_, Cursor<&[u8]>>) -> Result<(), LoadError> {
-        let path = entry.path_bytes();
-        let member = |reason: &str| LoadError::Member { member: shown(&path), reason: reason.to_owned() };
-        let parts = components(&path).map_err(member)?;
-        let header = entry.header();
-        let mode = header.mode().unwrap_or(0o644) & 0o7777;
-        let mtim = header.mtime().unwrap_or(0).saturating_mul(1_000_000_000);
-        let kind = header.entry_type();
+    fn add(&mut self, entry: &Member<'_>) -> Result<(), LoadError> {
+        let path = &entry.path;
+        let member = |reason: &str| LoadError::Member { member: shown(path), reason: reason.to_owned() };
+        let parts = components(path).map_err(member)?;
+        let (mode, mtim) = (entry.mode, entry.mtim);
         let Some((name, parents)) = parts.split_last() else {
             // The root itself (`./`): only a directory may describe it.
-            return match kind {
-                EntryType::Directory => {
+            return match entry.kind {
+                Type::Dir => {
                     self.describe(ROOT, mode, mtim);
                     Ok(())
                 }
@@ -141,16 +128,14 @@ impl Builder<'_> {
         };
         let parent = self.parent(parents).map_err(|why| member(&why))?;
         let existing = self.dirs.get(&parent).and_then(|d| d.get(*name)).copied();
-        let node = match kind {
-            EntryType::Directory => {
+        let duplicate = || member("a duplicate member (an earlier member has this path)");
+        let node = match entry.kind {
+            Type::Dir => {
                 if let Some(old) = existing {
-                    // A directory described twice (or after a member beneath it): it keeps its
-                    // entries; a directory member cannot replace anything else.
-                    if !self.dirs.contains_key(&old) {
-                        return Err(member("a duplicate member (an earlier member has this path)"));
-                    }
-                    if !self.implicit.remove(&old) {
-                        return Err(member("a duplicate member (an earlier member has this path)"));
+                    // A directory described after a member beneath it keeps its entries; a
+                    // directory member cannot replace anything else, nor be described twice.
+                    if !self.dirs.contains_key(&old) || !self.implicit.remove(&old) {
+                        return Err(duplicate());
                     }
                     self.describe(old, mode, mtim);
                     return Ok(());
@@ -159,52 +144,45 @@ impl Builder<'_> {
                 self.dirs.insert(node, Building::new());
                 node
             }
-            EntryType::Regular | EntryType::Continuous => {
-                let start = entry.raw_file_position();
-                let len = entry.size();
-                let end = start.checked_add(len).filter(|&end| end <= u64::try_from(bytes.len()).unwrap_or(0));
-                let (Some(end), Ok(start)) = (end, usize::try_from(start)) else {
-                    return Err(LoadError::Truncated(shown(&path)));
-                };
-                let end = usize::try_from(end).map_err(|_| LoadError::Truncated(shown(&path)))?;
+            Type::File => {
                 if existing.is_some() {
-                    return Err(member("a duplicate member (an earlier member has this path)"));
+                    return Err(duplicate());
                 }
-                self.push(Kind::File { start, end }, mode, mtim)?
+                self.push(Kind::File { start: entry.data.start, end: entry.data.end }, mode, mtim)?
             }
-            EntryType::Symlink => {
-                let target = entry.link_name_bytes().ok_or_else(|| member("a symlink without a target"))?;
+            Type::Symlink => {
+                let target = entry.link;
                 if target.is_empty() {
                     return Err(member("a symlink without a target"));
                 }
-                if !stays_inside(&target, parents.len()) {
-                    let reason = format!("a symlink pointing out of the image (to `{}`)", shown(&target));
+                if !stays_inside(target, parents.len()) {
+                    let reason = format!("a symlink pointing out of the image (to `{}`)", shown(target));
                     return Err(member(&reason));
                 }
                 if existing.is_some() {
-                    return Err(member("a duplicate member (an earlier member has this path)"));
+                    return Err(duplicate());
                 }
-                self.push(Kind::Symlink(target.into_owned().into_boxed_slice()), mode, mtim)?
+                self.push(Kind::Symlink(Box::from(target)), mode, mtim)?
             }
-            EntryType::Link => {
-                let target = entry.link_name_bytes().ok_or_else(|| member("a hard link without a target"))?;
-                let linked = components(&target).ok().and_then(|parts| self.find(&parts));
-                let reason = format!("a hard link to `{}`, which is not an earlier file of the image", shown(&target));
+            Type::HardLink => {
+                let target = entry.link;
+                let linked = components(target).ok().and_then(|parts| self.find(&parts));
+                let reason = format!("a hard link to `{}`, which is not an earlier file of the image", shown(target));
                 let node = linked.filter(|&n| !self.dirs.contains_key(&n)).ok_or_else(|| member(&reason))?;
                 if existing.is_some() {
-                    return Err(member("a duplicate member (an earlier member has this path)"));
+                    return Err(duplicate());
                 }
                 let linked =
                     self.nodes.get_mut(usize::try_from(node).unwrap_or(usize::MAX)).ok_or_else(|| member(&reason))?;
                 linked.nlink = linked.nlink.saturating_add(1);
                 node
             }
-            EntryType::GNUSparse => return Err(member("a sparse member (not supported: store it whole)")),
-            EntryType::XGlobalHeader => return Ok(()),
-            EntryType::Char | EntryType::Block | EntryType::Fifo => {
-                return Err(member("a device or FIFO (an image holds files, directories and symlinks)"));
+            Type::Sparse => return Err(member("a sparse member (not supported: store it whole)")),
+            Type::Device => return Err(member("a device or FIFO (an image holds files, directories and symlinks)")),
+            Type::Unknown(flag) => {
+                let reason = format!("a member of an unknown type (type flag {:?})", char::from(flag));
+                return Err(member(&reason));
             }
-            _ => return Err(member("a member of an unknown type")),
         };
         self.dirs.get_mut(&parent).map(|d| d.insert(Box::from(*name), node));
         Ok(())

@@ -242,7 +242,12 @@ fn hostile_members_are_refused_naming_the_member() {
         (vec![member(b"dev", EntryType::Char, b"", b"")], "member `dev`: a device or FIFO"),
         (vec![member(b"fifo", EntryType::Fifo, b"", b"")], "member `fifo`: a device or FIFO"),
         (vec![symlink("l", "")], "member `l`: a symlink without a target"),
-        (vec![file("./", b"")], "member `./`: names the image's root but is not a directory"),
+        (vec![symlink("./", "a")], "member `./`: names the image's root but is not a directory"),
+        (
+            vec![member(b"vol", EntryType::new(b'V'), b"", b"")],
+            "member `vol`: a member of an unknown type (type flag 'V')",
+        ),
+        (vec![member(b"s", EntryType::GNUSparse, b"", b"")], "member `s`: a sparse member"),
     ];
     for (members, expected) in cases {
         let error = refused(&members);
@@ -250,6 +255,86 @@ fn hostile_members_are_refused_naming_the_member() {
     }
     // A directory described after a member beneath it is no duplicate.
     assert!(load(archive(&[file("d/f", b""), dir("d/")])).is_ok());
+}
+
+/// What archivers write past plain ustar: GNU long names and link targets, the POSIX prefix
+/// field, PAX records (path, link target, size, time in nanoseconds), PAX global headers, and
+/// old archives' directories written as regular members with a trailing slash.
+#[test]
+fn long_names_prefixes_and_pax_records_are_read() {
+    let long_dir = "d".repeat(120);
+    let long_name = format!("{long_dir}/{}", "f".repeat(130));
+    let long_target = format!("{}/x", "t".repeat(140));
+    let mut gnu = tar::Builder::new(Vec::new());
+    let mut header = Header::new_gnu();
+    header.set_size(4);
+    header.set_mode(0o640);
+    gnu.append_data(&mut header, &long_name, &b"long"[..]).unwrap();
+    let mut header = Header::new_gnu();
+    header.set_size(0);
+    header.set_mode(0o200);
+    gnu.append_data(&mut header, format!("{long_dir}/{}", "w".repeat(130)), &b""[..]).unwrap();
+    let mut header = Header::new_gnu();
+    header.set_entry_type(EntryType::Symlink);
+    header.set_size(0);
+    gnu.append_link(&mut header, "link", &long_target).unwrap();
+    let image = load(gnu.into_inner().unwrap()).unwrap();
+    let dir = open_dir(&image.root(), &long_dir);
+    assert_eq!(read_all(&open_file(&dir, &"f".repeat(130))), b"long");
+    // The mode comes from the long-named member's own header: 0o200 may not be read.
+    let read = OpenOptions { read: true, ..OpenOptions::default() };
+    assert_eq!(dir.open(&c(&"w".repeat(130)), &read).unwrap_err(), Errno::Acces);
+    assert_eq!(image.root().read_link(&c("link")).unwrap(), long_target.as_bytes());
+
+    // A ustar header splits a path of up to 255 bytes into prefix and name.
+    let mut ustar = tar::Builder::new(Vec::new());
+    let split = format!("{}/{}", "p".repeat(140), "n".repeat(90));
+    let mut header = Header::new_ustar();
+    header.set_path(&split).unwrap();
+    header.set_mode(0o644);
+    assert_ne!(&header.as_bytes()[345..350], b"\0\0\0\0\0", "the prefix field is used");
+    header.set_size(2);
+    header.set_cksum();
+    ustar.append(&header, &b"ok"[..]).unwrap();
+    let image = load(ustar.into_inner().unwrap()).unwrap();
+    assert_eq!(read_all(&open_file(&open_dir(&image.root(), &"p".repeat(140)), &"n".repeat(90))), b"ok");
+
+    // PAX: a global header (ignored), then records overriding the path, size and time.
+    let mut pax = tar::Builder::new(Vec::new());
+    let mut global = Header::new_ustar();
+    global.set_entry_type(EntryType::XGlobalHeader);
+    global.set_size(15);
+    global.set_cksum();
+    pax.append(&global, &b"15 comment=abc\n"[..]).unwrap();
+    pax.append_pax_extensions([("path", &b"pax/named.txt"[..]), ("mtime", b"1700000000.25"), ("size", b"3")]).unwrap();
+    let mut header = Header::new_ustar();
+    header.set_path("short").unwrap();
+    header.set_mode(0o644);
+    header.set_size(99);
+    header.set_cksum();
+    pax.append(&header, &b"abc"[..]).unwrap();
+    let mut old = member(b"olddir/", EntryType::Regular, b"", b"");
+    old.extend(file("olddir/inner", b"i"));
+    pax.get_mut().extend(old);
+    let mut bytes = pax.into_inner().unwrap();
+    bytes.extend_from_slice(&[0; 1024]);
+    let image = load(bytes).unwrap();
+    let pax_dir = open_dir(&image.root(), "pax");
+    assert_eq!(read_all(&open_file(&pax_dir, "named.txt")), b"abc");
+    assert_eq!(pax_dir.stat_at(&c("named.txt")).unwrap().mtim, 1_700_000_000_250_000_000);
+    assert!(matches!(image.root().lookup(&c("short")).unwrap(), Found::Nothing));
+    assert_eq!(read_all(&open_file(&open_dir(&image.root(), "olddir"), "inner")), b"i");
+
+    // Sparse files in PAX form are refused like old `S` members.
+    let mut sparse = tar::Builder::new(Vec::new());
+    sparse.append_pax_extensions([("GNU.sparse.major", &b"1"[..]), ("GNU.sparse.minor", b"0")]).unwrap();
+    let mut header = Header::new_ustar();
+    header.set_path("holes").unwrap();
+    header.set_size(0);
+    header.set_cksum();
+    sparse.append(&header, &b""[..]).unwrap();
+    let error = load(sparse.into_inner().unwrap()).unwrap_err().to_string();
+    assert!(error.starts_with("member `holes`: a sparse member"), "{error}");
 }
 
 #[test]
