@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(hostcalls paths cgi_response)
+[ ${#targets[@]} -gt 0 ] || targets=(hostcalls paths cgi_response image)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 # cargo-fuzz needs unstable compiler flags; RUSTC_BOOTSTRAP lets the stable toolchain accept
 # them, so no nightly is needed. Lucent has no unsafe code, so the targets run without a

@@ -4,10 +4,12 @@
 //!
 //! - [`hostcalls`]: random hostcalls of both ABIs with random arguments and pointers.
 //! - [`paths`]: random path operations from `.`, `..`, `/`, names and symlinks.
+//! - [`image`]: archives of every kind of tar header, damaged at random, mounted as images.
 //!
-//! Both build a fresh temporary tree per input ([`tree`]) and panic on a finding.
+//! The first two build a fresh temporary tree per input ([`tree`]); all panic on a finding.
 
 pub mod hostcalls;
+pub mod image;
 pub mod paths;
 pub mod tree;
 

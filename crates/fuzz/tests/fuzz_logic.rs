@@ -4,7 +4,7 @@
 use lucent_core::PREOPEN_RIGHTS;
 use lucent_core::table::{Descriptor, Object};
 use lucent_fuzz::tree::Tree;
-use lucent_fuzz::{hostcalls, paths};
+use lucent_fuzz::{hostcalls, image, paths};
 use lucent_host::HostDir;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -21,6 +21,11 @@ proptest! {
     #[test]
     fn random_path_operations_stay_inside(data in prop::collection::vec(any::<u8>(), 0..1024)) {
         paths::run(&data);
+    }
+
+    #[test]
+    fn random_archives_load_or_are_refused_and_what_loads_is_well_formed(data in prop::collection::vec(any::<u8>(), 0..1024)) {
+        image::run(&data);
     }
 }
 
@@ -141,6 +146,13 @@ fn random_inputs_reach_successful_calls() {
     for name in ["open", "mkdir", "symlink", "rename", "stat", "unlink", "readlink", "readdir"] {
         assert!(ok.contains(name), "{name} never succeeded: {paths:?}");
     }
+    // Archives load and hold every kind of node, and some are refused.
+    let images = reach(image::run, 512);
+    let ok: BTreeSet<_> = images.succeeded().collect();
+    for name in ["load", "dir", "file", "symlink"] {
+        assert!(ok.contains(name), "no image held a {name}: {images:?}");
+    }
+    assert!(images.0.get("load").is_some_and(|&(_, refused)| refused > 0), "no archive was refused: {images:?}");
 }
 
 /// Found by the `paths` fuzzer in the oracle itself: a descriptor on a file the guest then
