@@ -251,6 +251,34 @@ fn every_request_gets_a_fresh_instance() {
     assert!(without.text().contains("FROM_OPTIONS=1"));
 }
 
+/// One image, loaded at start, serves every request (it is not opened again: removing the
+/// archive changes nothing) and stays read-only; each request gets a fresh, empty tmpfs.
+#[test]
+fn one_image_serves_every_request_and_each_gets_a_fresh_tmpfs() {
+    let work = tempfile::tempdir().unwrap();
+    let site = work.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<h1>from the image</h1>\n").unwrap();
+    let archive = work.path().join("site.tar");
+    let status = std::process::Command::new("tar").arg("-C").arg(&site).arg("-cf").arg(&archive).arg(".").status();
+    assert!(status.unwrap().success());
+    let image = format!("{}::/site", archive.display());
+    let server = Server::start(&["--image", &image, "--tmpfs", "/tmp:size=1M", guests::WAGI_TEST]);
+    std::fs::remove_file(&archive).unwrap();
+    std::fs::remove_dir_all(&site).unwrap();
+    let requests: Vec<_> = (0..8).map(|_| server.get_in_background("/file?/site/index.html")).collect();
+    for request in requests {
+        let answer = request.join().unwrap();
+        assert_eq!((answer.status, answer.text()), (200, "<h1>from the image</h1>\n".to_string()));
+    }
+    for _ in 0..3 {
+        let answer = server.get("/scratch");
+        // 76 is `notcapable`: an image is preopened without the rights to write, as `:ro` is.
+        assert_eq!(answer.text(), "tmp held 0; /site: errno 76\n", "status {}", answer.status);
+    }
+    assert_eq!(server.get("/file?/site/new").status, 500);
+}
+
 #[test]
 fn bodies_over_the_limit_and_slow_bodies_are_refused_before_a_guest_runs() {
     let server = Server::start(&["--max-request-body", "1K", "--body-timeout", "300ms", guests::WAGI_TEST]);

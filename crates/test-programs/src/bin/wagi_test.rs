@@ -3,7 +3,8 @@
 //! 404 with a header; `/redirect` gives a Location; `/counter` counts in a global (1 on every
 //! fresh instance); `/fds` says whether a descriptor left open by an earlier request is there;
 //! `/trap` traps; `/loop` spins; `/sleep` sleeps 1 s; `/big` writes 2 MiB; `/nothing` writes no
-//! header; `/stderr` logs a line.
+//! header; `/stderr` logs a line; `/file?PATH` returns the file at PATH; `/scratch` counts what
+//! `/tmp` held, writes a file there, and tries to write beneath `/site`.
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -59,6 +60,26 @@ fn main() {
                     break;
                 }
             }
+        }
+        "/file" => {
+            let path = std::env::var("QUERY_STRING").unwrap_or_default();
+            match std::fs::read(&path) {
+                Ok(data) => {
+                    write!(out, "Content-Type: application/octet-stream\n\n").unwrap();
+                    out.write_all(&data).unwrap();
+                }
+                Err(e) => write!(out, "Status: 500 Internal Server Error\n\n{path}: {e}\n").unwrap(),
+            }
+        }
+        "/scratch" => {
+            let before = std::fs::read_dir("/tmp").unwrap().count();
+            std::fs::write("/tmp/mine", "request data").unwrap();
+            let site = match std::fs::write("/site/new", "x") {
+                Ok(()) => "written".to_string(),
+                // The WASI errno itself (std names few of them).
+                Err(e) => format!("errno {}", e.raw_os_error().unwrap_or(-1)),
+            };
+            write!(out, "Content-Type: text/plain\n\ntmp held {before}; /site: {site}\n").unwrap();
         }
         "/nothing" => write!(out, "just text\n").unwrap(),
         "/stderr" => {
