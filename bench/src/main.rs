@@ -374,7 +374,8 @@ fn whole_command(programs: &Programs, python: Option<&PathBuf>, job: &Job, runne
     let mut cmd = match runner {
         Runner::Native if job.name == "python" => Command::new("python3"),
         Runner::Native => Command::new(&programs.native),
-        Runner::Lucent => Command::new(&programs.lucent),
+        // The memory runner runs in-process jobs only (`memory_job`).
+        Runner::Lucent | Runner::Memory => Command::new(&programs.lucent),
         Runner::Wasmtime => {
             let mut cmd = Command::new(&programs.wasmtime_run);
             if no_cache {

@@ -3,6 +3,12 @@
 use std::fs::File;
 use std::io;
 
+/// Archives up to this size are mapped with all their pages at once (`MAP_POPULATE`): reading
+/// every header touches pages all through the archive, and one pass costs less than a fault
+/// every 64 KiB (10,000 files of 1 KiB: 11.5 ms to mount, 6.9 ms populated). A larger archive's
+/// pages are mapped as they are touched, so that mounting it does not read it all.
+const POPULATE_LIMIT: u64 = 256 << 20;
+
 /// Maps all of `file` (a regular file the caller opened read-only) into memory, read-only.
 ///
 /// The caller must only pass an image the operator chose (`--image`, or an embedder's
@@ -17,5 +23,9 @@ pub(crate) fn map(file: &File) -> io::Result<memmap2::Mmap> {
     // load and kept in the tree (later changes to the bytes cannot reach the parser), and no
     // guest can reach the file unless the operator also preopens it writable, which the
     // runner refuses. An embedder that cannot promise this uses `Image::from_bytes`.
-    unsafe { memmap2::Mmap::map(file) }
+    let mut options = memmap2::MmapOptions::new();
+    if file.metadata()?.len() <= POPULATE_LIMIT {
+        options.populate();
+    }
+    unsafe { options.map(file) }
 }
