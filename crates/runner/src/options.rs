@@ -155,6 +155,13 @@ pub struct GuestArgs {
     /// much as a program you would run. WebAssembly modules are sandboxed either way.
     #[arg(long)]
     pub allow_precompiled: bool,
+
+    /// Host directories no guest may enter through any preopen, with what each is (for
+    /// messages), besides the compile caches, which are always withheld. Not an option: a
+    /// front-end that preopens a whole filesystem sets it (the containerd shim withholds the
+    /// container's `/proc`, `/sys` and `/dev`).
+    #[arg(skip)]
+    pub withhold: Vec<(PathBuf, String)>,
 }
 
 /// Options of `lucent run`.

@@ -124,12 +124,21 @@ fn parse_tmpfs(spec: &str) -> anyhow::Result<(&str, u64)> {
 /// this process. The one this run uses (`cache`), the one `--cache-dir` names, and the
 /// default one that later runs may use. Each is made (empty, 0700) if it is missing, even with
 /// `--no-cache`: a cache a later run made while this guest runs would not be withheld from it.
+/// Then the directories the front-end withholds ([`GuestArgs::withhold`]), those that exist.
 ///
 /// # Errors
 ///
-/// If a cache directory exists but cannot be withheld.
+/// If a cache directory or a directory the front-end names exists but cannot be withheld.
 fn withheld(args: &GuestArgs, cache: Option<&ModuleCache>) -> anyhow::Result<Arc<Withheld>> {
     let mut withheld = Withheld::new();
+    for (dir, what) in &args.withhold {
+        match withheld.withhold(dir, what) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                bail!("cannot keep {what} `{}` from the guest: {e}", dir.display())
+            }
+            _ => {}
+        }
+    }
     let dirs = cache
         .map(|c| c.dir().to_path_buf())
         .into_iter()
