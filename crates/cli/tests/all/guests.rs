@@ -6,10 +6,12 @@ use test_programs_artifacts as guests;
 /// Every guest program has a test in one of this binary's modules.
 #[test]
 fn every_guest_program_has_a_test() {
-    // This binary's modules, and the embedding tests of the wasmtime binding.
+    // This binary's modules, the embedding tests of the wasmtime binding, and the containerd
+    // shim's tests (a workspace of its own, tested by CI).
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut source = String::new();
-    for dir in [manifest.join("tests/all"), manifest.join("../wasmtime/tests")] {
+    let dirs = [manifest.join("tests/all"), manifest.join("../wasmtime/tests"), manifest.join("../shim/tests/support")];
+    for dir in dirs {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "rs") {
