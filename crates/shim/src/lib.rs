@@ -19,9 +19,10 @@
 //!   container's PID 1, which the kernel gives no default action): the status is 128 + the
 //!   signal.
 //!
-//! Images with WebAssembly layers (`application/wasm`) are compiled ahead of time by the
-//! shim's [`LucentCompiler`] and stored by containerd beside the layer, so later containers
-//! of the image start without compiling.
+//! The modules of an image (an `application/wasm` layer, or the modules in its filesystem
+//! layers) are compiled ahead of time by the shim's [`LucentCompiler`] when its first
+//! container is created and stored by containerd beside the layer, so later containers of the
+//! image start without compiling.
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -47,6 +48,10 @@ impl Shim for LucentShim {
 
     type Sandbox = LucentSandbox;
 
+    fn supported_layers_types() -> &'static [&'static str] {
+        &LAYER_TYPES
+    }
+
     #[allow(refining_impl_trait)]
     async fn compiler() -> Option<LucentCompiler> {
         match LucentCompiler::new() {
@@ -58,6 +63,41 @@ impl Shim for LucentShim {
             }
         }
     }
+}
+
+/// Layers that are a WebAssembly module.
+const WASM_LAYER_TYPES: [&str; 2] =
+    ["application/wasm", "application/vnd.bytecodealliance.wasm.component.layer.v0+wasm"];
+
+/// Filesystem layers (tar, perhaps gzip): in an image whose platform is `wasm`, the shim
+/// compiles the modules in them ahead of time too (containerd before 1.6.25 or 1.7.7 refuses
+/// images with WebAssembly layers, so there the module is a file).
+const FS_LAYER_TYPES: [&str; 4] = [
+    "application/vnd.oci.image.layer.v1.tar",
+    "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.docker.image.rootfs.diff.tar",
+    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+];
+
+/// Every layer type the shim asks containerd-shim-wasm for.
+const LAYER_TYPES: [&str; 6] = [
+    WASM_LAYER_TYPES[0],
+    WASM_LAYER_TYPES[1],
+    FS_LAYER_TYPES[0],
+    FS_LAYER_TYPES[1],
+    FS_LAYER_TYPES[2],
+    FS_LAYER_TYPES[3],
+];
+
+/// The first member of what the compiler makes of a filesystem layer: a tar archive of the
+/// compiled modules found in it, each named `lucent-aot/<BLAKE3 of the module's bytes>`.
+const BUNDLE_MARK: &str = "lucent-aot-v1";
+
+/// The largest module in a filesystem layer that is compiled ahead of time.
+const MAX_LAYER_MODULE: u64 = 1 << 30;
+
+fn media_type(layer: &WasmLayer) -> String {
+    layer.config.media_type().to_string()
 }
 
 /// Runs one container's module.
@@ -164,21 +204,74 @@ enum Module {
     Layers(Vec<WasmLayer>),
 }
 
+/// The path of the entrypoint (`args[0]` without `#function`), relative ones from the
+/// working directory.
+fn entrypoint_path(args: &[String]) -> PathBuf {
+    let arg0 = args.first().map_or("", |a| a.split_once('#').map_or(a.as_str(), |(path, _)| path));
+    std::path::absolute(arg0).unwrap_or_else(|_| PathBuf::from(arg0))
+}
+
+/// Compiled code for `module` in the bundles the compiler made of filesystem layers.
+fn bundled(layers: &[WasmLayer], module: &[u8]) -> Option<Vec<u8>> {
+    let name = format!("lucent-aot/{}", blake3::hash(module).to_hex());
+    let bundles = layers.iter().filter(|l| l.precompiled && FS_LAYER_TYPES.contains(&media_type(l).as_str()));
+    for bundle in bundles {
+        let mut archive = tar::Archive::new(bundle.layer.as_slice());
+        let Ok(mut entries) = archive.entries() else { continue };
+        if entries.next().and_then(Result::ok).is_none_or(|e| e.path_bytes().as_ref() != BUNDLE_MARK.as_bytes()) {
+            continue;
+        }
+        for mut entry in entries.flatten() {
+            if entry.path_bytes().as_ref() == name.as_bytes() {
+                let mut code = Vec::new();
+                return std::io::Read::read_to_end(&mut entry, &mut code).ok().map(|_| code);
+            }
+        }
+    }
+    None
+}
+
+/// Where the runner finds the module: a path, whether it is compiled code, and the memory
+/// file that path names (kept open while the module runs).
+fn locate(args: &[String], module: Module) -> anyhow::Result<(PathBuf, bool, Option<std::fs::File>)> {
+    let layers = match module {
+        Module::File(path) => return Ok((path, false, None)),
+        Module::Layers(layers) => layers,
+    };
+    let modules: Vec<&WasmLayer> =
+        layers.iter().filter(|l| WASM_LAYER_TYPES.contains(&media_type(l).as_str())).collect();
+    match modules.as_slice() {
+        [layer] => {
+            let (file, path) = memory_file(&layer.layer)?;
+            Ok((path, layer.precompiled, Some(file)))
+        }
+        [] => {
+            // Filesystem layers: the module is the entrypoint's file; compiled code for it is
+            // used when a bundle has code for exactly these bytes.
+            let path = entrypoint_path(args);
+            let bytes =
+                std::fs::read(&path).map_err(|e| anyhow::anyhow!("cannot read module `{}`: {e}", path.display()))?;
+            match bundled(&layers, &bytes) {
+                Some(code) => {
+                    let (file, memory) = memory_file(&code)?;
+                    Ok((memory, true, Some(file)))
+                }
+                None => Ok((path, false, None)),
+            }
+        }
+        more => bail!("the image has {} WebAssembly layers; one is run", more.len()),
+    }
+}
+
 /// Runs the container's module to its end, in this thread, and returns the exit status.
 fn run_container(args: &[String], envs: &[String], module: Module, func: &str) -> i32 {
     let failed = |e: anyhow::Error| {
         eprintln!("containerd-shim-lucent: {e:#}");
         i32::from(lucent_runner::run::FAILURE_STATUS)
     };
-    let (path, precompiled, _memory_file) = match module {
-        Module::File(path) => (path, false, None),
-        Module::Layers(layers) => match layers.as_slice() {
-            [layer] => match memory_file(&layer.layer) {
-                Ok((file, path)) => (path, layer.precompiled, Some(file)),
-                Err(e) => return failed(e),
-            },
-            _ => return failed(anyhow::anyhow!("the image has {} WebAssembly layers; one is run", layers.len())),
-        },
+    let (path, precompiled, _memory_file) = match locate(args, module) {
+        Ok(found) => found,
+        Err(e) => return failed(e),
     };
     let cgroup = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let max_memory = cgroup_memory_limit(&cgroup, Path::new("/sys/fs/cgroup")).map(guest_memory);
@@ -252,24 +345,68 @@ impl LucentCompiler {
         Ok(LucentCompiler { engine: lucent_runner::compile::engine(codegen, None)? })
     }
 
-    /// Compiles one layer: `None` for what is not a WebAssembly module (left as it is).
+    /// Compiles one layer: a module layer to its code (`None` for what is not a core module:
+    /// left as it is), a filesystem layer to a bundle of the code of every module in it.
     ///
     /// # Errors
     ///
-    /// A module that does not compile.
+    /// A module layer that does not compile, a filesystem layer that cannot be read.
     pub fn compile_layer(&self, layer: &WasmLayer) -> anyhow::Result<Option<Vec<u8>>> {
+        let kind = media_type(layer);
+        if FS_LAYER_TYPES.contains(&kind.as_str()) {
+            let gzip = kind.ends_with("gzip");
+            return self.bundle(&layer.layer, gzip).map(Some);
+        }
         let bytes = &layer.layer;
-        if wasmtime::Engine::detect_precompiled(bytes).is_some() || !bytes.starts_with(b"\0asm") {
+        if !is_core_module(bytes) {
             return Ok(None);
         }
-        // Components are not run by this shim; a core module's version field is 1.
-        if bytes.get(4..8) != Some(&[1, 0, 0, 0][..]) {
-            return Ok(None);
-        }
-        self.engine.precompile_module(bytes).map(Some).map_err(|e| {
+        self.compile_module(bytes).map(Some)
+    }
+
+    fn compile_module(&self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        self.engine.precompile_module(bytes).map_err(|e| {
             anyhow::anyhow!("cannot compile the WebAssembly layer: {}", lucent_runner::compile::one_line(&e))
         })
     }
+
+    /// The bundle of a filesystem layer (see [`BUNDLE_MARK`]): every regular file that is a
+    /// core module, compiled; a module that does not compile is left out (it is compiled, and
+    /// refused, when a container starts). Read as a stream: a layer is never held unpacked.
+    fn bundle(&self, blob: &[u8], gzip: bool) -> anyhow::Result<Vec<u8>> {
+        let reader: Box<dyn std::io::Read + '_> =
+            if gzip { Box::new(flate2::read::GzDecoder::new(blob)) } else { Box::new(blob) };
+        let mut archive = tar::Archive::new(reader);
+        let mut out = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, bytes: &[u8]| {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o444);
+            out.append_data(&mut header, name, bytes)
+        };
+        add(BUNDLE_MARK, b"")?;
+        for entry in archive.entries().context("cannot read the layer")? {
+            let mut entry = entry.context("cannot read the layer")?;
+            if entry.header().entry_type() != tar::EntryType::Regular || entry.size() > MAX_LAYER_MODULE {
+                continue;
+            }
+            let mut head = [0u8; 8];
+            if std::io::Read::read_exact(&mut entry, &mut head).is_err() || !is_core_module(&head) {
+                continue;
+            }
+            let mut module = head.to_vec();
+            std::io::Read::read_to_end(&mut entry, &mut module).context("cannot read the layer")?;
+            if let Ok(code) = self.compile_module(&module) {
+                add(&format!("lucent-aot/{}", blake3::hash(&module).to_hex()), &code)?;
+            }
+        }
+        Ok(out.into_inner()?)
+    }
+}
+
+/// Whether `bytes` begin as a core WebAssembly module (components have another version).
+fn is_core_module(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\0asm\x01\0\0\0")
 }
 
 impl Compiler for LucentCompiler {

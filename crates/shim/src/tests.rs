@@ -124,3 +124,54 @@ fn a_layer_runs_from_memory_compiled_or_not() {
     assert_eq!(run_container(&args, &[], Module::Layers(vec![claimed.clone(), claimed]), "_start"), 1);
     assert_eq!(run_container(&args, &[], Module::Layers(Vec::new()), "_start"), 1);
 }
+
+/// A filesystem layer (tar, or tar+gzip) is compiled to a bundle of its modules' code, found
+/// again by the bytes of the file the entrypoint names; other bytes are compiled as usual.
+#[test]
+fn filesystem_layers_are_bundled_and_their_modules_found_by_content() {
+    use oci_spec::image::{Descriptor, Digest, MediaType};
+    let wasm = std::fs::read(test_programs_artifacts::CONTAINER).unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes) in
+        [("app/guest.wasm", &wasm[..]), ("etc/motd", b"text"), ("app/broken.wasm", b"\0asm\x01\0\0\0\x01\xff")]
+    {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        tar.append_data(&mut header, name, bytes).unwrap();
+    }
+    let plain = tar.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    let gzipped = gz.finish().unwrap();
+    let compiler = LucentCompiler::new().unwrap();
+    let digest: Digest = format!("sha256:{}", "0".repeat(64)).parse().unwrap();
+    for (kind, blob) in
+        [("application/vnd.oci.image.layer.v1.tar", plain), ("application/vnd.oci.image.layer.v1.tar+gzip", gzipped)]
+    {
+        let config = Descriptor::new(MediaType::Other(kind.into()), 0, digest.clone());
+        let layer = WasmLayer { config: config.clone(), precompiled: false, layer: blob };
+        let bundle = compiler.compile_layer(&layer).unwrap().expect("a bundle");
+        let compiled = WasmLayer { config, precompiled: true, layer: bundle };
+        let code = bundled(std::slice::from_ref(&compiled), &wasm).expect("the module's code");
+        assert!(wasmtime::Engine::detect_precompiled(&code).is_some());
+        assert!(bundled(std::slice::from_ref(&compiled), b"\0asm\x01\0\0\0").is_none());
+        // The original layer is no bundle.
+        assert!(bundled(&[WasmLayer { precompiled: true, ..layer }], &wasm).is_none());
+
+        // The entrypoint's file, run with the bundle's code: then with other bytes at that path.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("guest.wasm");
+        std::fs::write(&path, &wasm).unwrap();
+        let args: Vec<String> = [path.to_str().unwrap(), "exit", "9"].map(String::from).to_vec();
+        let (found, precompiled, _file) = locate(&args, Module::Layers(vec![compiled.clone()])).unwrap();
+        assert!(precompiled && found.starts_with("/proc/self/fd"), "{found:?}");
+        assert_eq!(run_container(&args, &[], Module::Layers(vec![compiled.clone()]), "_start"), 9);
+        let mut changed = wasm.clone();
+        changed.extend_from_slice(b"\0\x05\x04lcnt"); // a custom section: other bytes, same program
+        std::fs::write(&path, &changed).unwrap();
+        let (found, precompiled, _) = locate(&args, Module::Layers(vec![compiled.clone()])).unwrap();
+        assert!(!precompiled && found == path);
+        assert_eq!(run_container(&args, &[], Module::Layers(vec![compiled]), "_start"), 9);
+    }
+}

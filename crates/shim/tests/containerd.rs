@@ -126,3 +126,20 @@ fn two_containers_of_one_image_run_at_once() {
         assert!(text(&out.stdout).starts_with(&format!("hello from /app/guest.wasm: [\"{id}\"]")));
     }
 }
+
+/// The shim compiles the modules of an image's layers when its first container is created and
+/// containerd keeps the code beside the layer (labelled for this shim); later containers load
+/// it. The start-up benchmark (`benches/startup.rs`) reports the time either way.
+#[test]
+fn the_modules_of_an_image_are_compiled_once_and_kept() {
+    let containerd = Containerd::start();
+    let image = Image::guest("aot", &["hello", "aot"], &[]);
+    containerd.import(&image);
+    let labelled = || text(&containerd.ctr(&["content", "ls"]).stdout).contains("runwasi.io/precompiled/lucent/");
+    assert!(!labelled(), "nothing is compiled before a container is created");
+    for id in ["first", "second"] {
+        let (status, out, err) = containerd.run(&image, id, &[], &[]);
+        assert_eq!((status, out.lines().next()), (0, Some("hello from /app/guest.wasm: [\"aot\"]")), "{err}");
+        assert!(labelled(), "the compiled code is kept: {}", containerd.log());
+    }
+}
