@@ -44,6 +44,23 @@ fn files_exit_statuses_and_traps() {
     assert_ne!(status, 0, "stderr: {err}");
 }
 
+/// `path#function` as the entrypoint calls that export instead of `_start`.
+#[test]
+fn an_entrypoint_may_name_the_function() {
+    let containerd = Containerd::start();
+    let wat = br#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start") (call $exit (i32.const 3)))
+        (func (export "seven") (call $exit (i32.const 7))))"#;
+    let image = Image::guest("func", &[], &[("app/funcs.wat", wat)]);
+    containerd.import(&image);
+    let (status, _, err) = containerd.run(&image, "start", &[], &["/app/funcs.wat"]);
+    assert_eq!(status, 3, "{err}");
+    let (status, _, err) = containerd.run(&image, "seven", &[], &["/app/funcs.wat#seven"]);
+    assert_eq!(status, 7, "{err}");
+}
+
 /// The container's `/proc` (where `/proc/self/mem` is the runtime's own memory), `/sys` and
 /// `/dev` are the kernel's, not the guest's: none can be entered.
 #[test]
