@@ -121,7 +121,8 @@ pub fn run_args(
     let mut out: Vec<OsString> = vec!["containerd-shim-lucent-v1".into(), "--dir".into(), "/::/".into()];
     // The compile cache would be in the container's own file system, beside the guest.
     out.push("--no-cache".into());
-    for env in envs {
+    // `NAME=VALUE` only: `--env NAME` alone would pass the shim's own value.
+    for env in envs.iter().filter(|e| e.contains('=')) {
         out.push(format!("--env={env}").into());
     }
     if let Some(bytes) = max_memory {

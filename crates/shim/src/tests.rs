@@ -7,7 +7,7 @@ fn strings(args: &[OsString]) -> Vec<&str> {
 #[test]
 fn the_spec_becomes_a_lucent_command_line() {
     let args = ["/app/hello.wasm".to_string(), "-x".to_string(), "--dir".to_string(), "two words".to_string()];
-    let envs = ["PATH=/bin".to_string(), "GREETING=a=b c".to_string()];
+    let envs = ["PATH=/bin".to_string(), "GREETING=a=b c".to_string(), "HOME".to_string()];
     let line = run_args(&args, &envs, Path::new("/app/hello.wasm"), "_start", Some(1 << 20), false);
     assert_eq!(
         strings(&line),
