@@ -135,8 +135,7 @@ pub fn run_args(
         // Compiled by this shim's compiler and kept in containerd's content store.
         out.push("--allow-precompiled".into());
     }
-    let argv0 = args.first().map(|a| a.split_once('#').map_or(a.as_str(), |(path, _)| path));
-    out.push(format!("--argv0={}", argv0.unwrap_or_default()).into());
+    out.push(format!("--argv0={}", entrypoint(args)).into());
     out.push("--".into());
     out.push(module.into());
     out.extend(args.iter().skip(1).map(OsString::from));
@@ -205,18 +204,20 @@ enum Module {
     Layers(Vec<WasmLayer>),
 }
 
-/// The path of the entrypoint (`args[0]` without `#function`), relative ones from the
-/// working directory.
-fn entrypoint_path(args: &[String]) -> PathBuf {
-    let arg0 = args.first().map_or("", |a| a.split_once('#').map_or(a.as_str(), |(path, _)| path));
-    std::path::absolute(arg0).unwrap_or_else(|_| PathBuf::from(arg0))
+/// The entrypoint as the spec names it: `args[0]` without `#function`.
+fn entrypoint(args: &[String]) -> &str {
+    args.first().map_or("", |a| a.split_once('#').map_or(a.as_str(), |(path, _)| path))
+}
+
+/// The layers that are bundles the compiler made of filesystem layers.
+fn bundles(layers: &[WasmLayer]) -> impl Iterator<Item = &WasmLayer> {
+    layers.iter().filter(|l| l.precompiled && FS_LAYER_TYPES.contains(&media_type(l).as_str()))
 }
 
 /// Compiled code for `module` in the bundles the compiler made of filesystem layers.
 fn bundled(layers: &[WasmLayer], module: &[u8]) -> Option<Vec<u8>> {
     let name = format!("lucent-aot/{}", blake3::hash(module).to_hex());
-    let bundles = layers.iter().filter(|l| l.precompiled && FS_LAYER_TYPES.contains(&media_type(l).as_str()));
-    for bundle in bundles {
+    for bundle in bundles(layers) {
         let mut archive = tar::Archive::new(bundle.layer.as_slice());
         let Ok(mut entries) = archive.entries() else { continue };
         if entries.next().and_then(Result::ok).is_none_or(|e| e.path_bytes().as_ref() != BUNDLE_MARK.as_bytes()) {
@@ -248,8 +249,12 @@ fn locate(args: &[String], module: Module) -> anyhow::Result<(PathBuf, bool, Opt
         }
         [] => {
             // Filesystem layers: the module is the entrypoint's file; compiled code for it is
-            // used when a bundle has code for exactly these bytes.
-            let path = entrypoint_path(args);
+            // used when a bundle has code for exactly these bytes (read and hashed only when
+            // there is a bundle to look in).
+            let path = std::path::absolute(entrypoint(args)).unwrap_or_else(|_| PathBuf::from(entrypoint(args)));
+            if bundles(&layers).next().is_none() {
+                return Ok((path, false, None));
+            }
             let bytes =
                 std::fs::read(&path).map_err(|e| anyhow::anyhow!("cannot read module `{}`: {e}", path.display()))?;
             match bundled(&layers, &bytes) {
