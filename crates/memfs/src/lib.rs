@@ -50,6 +50,7 @@ use lucent_core::fs::{DirEntry, Found, OpenOptions, Opened, Readiness, SetTime, 
 use lucent_core::path::Component;
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -106,8 +107,12 @@ impl std::fmt::Debug for Fs {
 /// The root directory's inode number.
 const ROOT: u64 = 1;
 
+/// Inodes by number. The numbers are ours (never the guest's choice), so a cheap hash serves;
+/// names, which the guest chooses, keep the standard library's keyed one.
+type Inodes = HashMap<u64, Inode, BuildHasherDefault<rustc_hash::FxHasher>>;
+
 struct State {
-    inodes: HashMap<u64, Inode>,
+    inodes: Inodes,
     next_ino: u64,
     /// Bytes counted against the limit.
     used: u64,
@@ -125,27 +130,52 @@ struct Inode {
 }
 
 enum Kind {
-    Dir(Dir),
+    // Boxed: the table of inodes then holds small entries, most of them files.
+    Dir(Box<Dir>),
     File(Data),
     Symlink(Vec<u8>),
 }
 
+impl Kind {
+    fn filetype(&self) -> Filetype {
+        match self {
+            Kind::Dir(_) => Filetype::Directory,
+            Kind::File(_) => Filetype::RegularFile,
+            Kind::Symlink(_) => Filetype::SymbolicLink,
+        }
+    }
+}
+
 /// A directory: its entries by name, and in the order they were made (which `read_dir`
-/// follows, so that cookies stay valid whatever else is created or removed).
+/// follows, so that cookies stay valid whatever else is created or removed). Each entry keeps
+/// its inode's number and type (which never changes), so that a listing is one walk in order;
+/// the two maps share each name.
 #[derive(Default)]
 struct Dir {
     parent: u64,
-    by_name: HashMap<Vec<u8>, (u64, u64)>,
-    by_seq: BTreeMap<u64, Vec<u8>>,
+    by_name: HashMap<Arc<[u8]>, (u64, u64)>,
+    by_seq: BTreeMap<u64, Entry>,
     next_seq: u64,
     subdirs: u64,
 }
 
+/// An entry of a [`Dir`] in the order they were made.
+struct Entry {
+    name: Arc<[u8]>,
+    ino: u64,
+    filetype: Filetype,
+}
+
 impl Dir {
-    fn insert(&mut self, name: Vec<u8>, ino: u64) {
+    fn new(parent: u64) -> Box<Dir> {
+        Box::new(Dir { parent, ..Dir::default() })
+    }
+
+    fn insert(&mut self, name: &[u8], ino: u64, filetype: Filetype) {
         let seq = self.next_seq;
         self.next_seq = seq.saturating_add(1);
-        self.by_seq.insert(seq, name.clone());
+        let name: Arc<[u8]> = Arc::from(name);
+        self.by_seq.insert(seq, Entry { name: name.clone(), ino, filetype });
         self.by_name.insert(name, (ino, seq));
     }
 
@@ -288,8 +318,8 @@ impl MemFs {
     /// An empty filesystem: a root directory and nothing in it.
     pub fn new(options: Options) -> MemFs {
         let now = (options.clock)();
-        let mut state = State { inodes: HashMap::new(), next_ino: ROOT, used: 0 };
-        let root = state.add(Kind::Dir(Dir { parent: ROOT, ..Dir::default() }), now);
+        let mut state = State { inodes: Inodes::default(), next_ino: ROOT, used: 0 };
+        let root = state.add(Kind::Dir(Dir::new(ROOT)), now);
         debug_assert_eq!(root, ROOT);
         state.used = INODE_COST;
         let fs = Fs {
@@ -363,12 +393,12 @@ impl MemDir {
         if name.is_dot() || dir.get(name.as_bytes()).is_some() {
             return Err(Errno::Exist);
         }
-        let is_dir = matches!(kind, Kind::Dir(_));
+        let filetype = kind.filetype();
         state.charge(INODE_COST.saturating_add(len64(name.as_bytes())).saturating_add(cost), self.fs.limit)?;
         let ino = state.add(kind, now);
         let dir = state.dir_mut(self.ino)?;
-        dir.insert(name.as_bytes().to_vec(), ino);
-        if is_dir {
+        dir.insert(name.as_bytes(), ino, filetype);
+        if filetype == Filetype::Directory {
             dir.subdirs = dir.subdirs.saturating_add(1);
         }
         let parent = state.inode_mut(self.ino)?;
@@ -402,12 +432,14 @@ impl WasiDir for MemDir {
         if name.is_dot() {
             return Ok(Found::Dir(Arc::new(MemDir::hold(&self.fs, self.ino))));
         }
-        let state = self.fs.lock();
+        let mut state = self.fs.lock();
         let Some(ino) = state.dir(self.ino)?.get(name.as_bytes()) else { return Ok(Found::Nothing) };
-        Ok(match &state.inode(ino)?.kind {
+        let inode = state.inode_mut(ino)?;
+        Ok(match &inode.kind {
             Kind::Dir(_) => {
-                drop(state);
-                Found::Dir(Arc::new(MemDir::hold(&self.fs, ino)))
+                // Held under the same lock as the lookup: the directory cannot go in between.
+                inode.handles = inode.handles.saturating_add(1);
+                Found::Dir(Arc::new(MemDir { fs: self.fs.clone(), ino }))
             }
             Kind::File(_) => Found::File,
             Kind::Symlink(target) => Found::Symlink(target.clone()),
@@ -440,13 +472,14 @@ impl WasiDir for MemDir {
         };
         let mut state = self.fs.lock();
         let now = self.fs.now();
-        match &mut state.inode_mut(ino)?.kind {
+        let inode = state.inode_mut(ino)?;
+        match &mut inode.kind {
             Kind::Symlink(target) => Ok(Opened::Symlink(target.clone())),
             // As Linux: `O_CREAT` on a directory is `EISDIR`, as is writing one.
             Kind::Dir(_) if options.write || options.truncate || options.create => Err(Errno::Isdir),
             Kind::Dir(_) => {
-                drop(state);
-                Ok(Opened::Dir(Arc::new(MemDir::hold(&self.fs, ino))))
+                inode.handles = inode.handles.saturating_add(1);
+                Ok(Opened::Dir(Arc::new(MemDir { fs: self.fs.clone(), ino })))
             }
             Kind::File(_) if options.directory => Err(Errno::Notdir),
             Kind::File(data) => {
@@ -520,7 +553,7 @@ impl WasiDir for MemDir {
     }
 
     fn create_dir(&self, name: &Component) -> Result<(), Errno> {
-        self.create(name, Kind::Dir(Dir { parent: self.ino, ..Dir::default() }), 0).map(drop)
+        self.create(name, Kind::Dir(Dir::new(self.ino)), 0).map(drop)
     }
 
     fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
@@ -557,11 +590,12 @@ impl WasiDir for MemDir {
         if new_name.is_dot() || state.dir(new_dir.ino)?.get(new_name.as_bytes()).is_some() {
             return Err(Errno::Exist);
         }
-        if matches!(state.inode(ino)?.kind, Kind::Dir(_)) {
+        let filetype = state.inode(ino)?.kind.filetype();
+        if filetype == Filetype::Directory {
             return Err(Errno::Perm);
         }
         state.charge(len64(new_name.as_bytes()), self.fs.limit)?;
-        state.dir_mut(new_dir.ino)?.insert(new_name.as_bytes().to_vec(), ino);
+        state.dir_mut(new_dir.ino)?.insert(new_name.as_bytes(), ino, filetype);
         let inode = state.inode_mut(ino)?;
         inode.nlink = inode.nlink.saturating_add(1);
         inode.ctim = now;
@@ -580,7 +614,8 @@ impl WasiDir for MemDir {
         let mut state = self.fs.lock();
         let ino = state.dir(self.ino)?.get(name.as_bytes()).ok_or(Errno::Noent)?;
         let replaced = state.dir(new_dir.ino)?.get(new_name.as_bytes());
-        let moving_dir = matches!(state.inode(ino)?.kind, Kind::Dir(_));
+        let filetype = state.inode(ino)?.kind.filetype();
+        let moving_dir = filetype == Filetype::Directory;
         if replaced == Some(ino) {
             // Two names of one file: POSIX says nothing happens.
             return Ok(());
@@ -617,7 +652,7 @@ impl WasiDir for MemDir {
             source.subdirs = source.subdirs.saturating_sub(1);
         }
         let target = state.dir_mut(new_dir.ino)?;
-        target.insert(new_name.as_bytes().to_vec(), ino);
+        target.insert(new_name.as_bytes(), ino, filetype);
         if moving_dir {
             target.subdirs = target.subdirs.saturating_add(1);
         }
@@ -651,15 +686,8 @@ impl WasiDir for MemDir {
         if cookie <= 1 && !each(&dotdot, 2) {
             return Ok(());
         }
-        for (&seq, name) in dir.by_seq.range(cookie.saturating_sub(2)..) {
-            let Some(&(ino, _)) = dir.by_name.get(name) else { continue };
-            let filetype = match state.inodes.get(&ino).map(|i| &i.kind) {
-                Some(Kind::Dir(_)) => Filetype::Directory,
-                Some(Kind::File(_)) => Filetype::RegularFile,
-                Some(Kind::Symlink(_)) => Filetype::SymbolicLink,
-                None => Filetype::Unknown,
-            };
-            let entry = DirEntry { name: name.clone(), ino, filetype };
+        for (&seq, Entry { name, ino, filetype }) in dir.by_seq.range(cookie.saturating_sub(2)..) {
+            let entry = DirEntry { name: name.to_vec(), ino: *ino, filetype: *filetype };
             if !each(&entry, seq.saturating_add(3)) {
                 break;
             }
