@@ -34,10 +34,20 @@ impl Component {
     ///
     /// `Inval` for an empty name, a `/` or NUL byte, or `..`.
     pub fn new(bytes: &[u8]) -> Result<Self, Errno> {
+        let mut component = Component(Vec::new());
+        component.set(bytes)?;
+        Ok(component)
+    }
+
+    /// Makes this component `bytes`, checked as [`Component::new`] checks them (the resolver
+    /// reuses one buffer for every component of a path).
+    fn set(&mut self, bytes: &[u8]) -> Result<(), Errno> {
         if bytes.is_empty() || bytes == b".." || bytes.iter().any(|&b| b == b'/' || b == 0) {
             return Err(Errno::Inval);
         }
-        Ok(Component(bytes.to_vec()))
+        self.0.clear();
+        self.0.extend_from_slice(bytes);
+        Ok(())
     }
 
     /// The component `.`: the directory itself.
@@ -126,15 +136,63 @@ pub fn check_path(path: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Pushes the components of `path` onto `work` so that the first component is popped first.
-/// Returns whether `path` ends in a slash.
-fn push_components(work: &mut Vec<Vec<u8>>, path: &[u8]) -> bool {
-    let before = work.len();
-    work.extend(path.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec));
-    if let Some(added) = work.get_mut(before..) {
-        added.reverse();
+/// The components still to walk: what is left of the guest's path, with the targets of the
+/// symlinks met on the way in front of it (the latest first), each with how far it has been
+/// walked. Nothing is copied but symlink targets.
+struct Worklist<'p> {
+    path: &'p [u8],
+    at: usize,
+    links: Vec<(Vec<u8>, usize)>,
+    /// Components left in all of them (empty ones, between two slashes, do not count).
+    left: usize,
+}
+
+impl<'p> Worklist<'p> {
+    fn new(path: &'p [u8]) -> Self {
+        Worklist { path, at: 0, links: Vec::new(), left: count_components(path) }
     }
-    path.last() == Some(&b'/')
+
+    /// Puts the components of a symlink's target in front of what is left.
+    fn push(&mut self, link: Vec<u8>) {
+        self.left = self.left.saturating_add(count_components(&link));
+        self.links.push((link, 0));
+    }
+
+    /// The next component, and whether it is the last one.
+    fn next(&mut self) -> Option<(&[u8], bool)> {
+        loop {
+            let (source, at) = self.top();
+            let rest = source.get(at..).unwrap_or_default();
+            let start = at.saturating_add(rest.iter().take_while(|&&b| b == b'/').count());
+            let rest = source.get(start..).unwrap_or_default();
+            if rest.is_empty() {
+                // This one is walked: the one beneath goes on, if there is one.
+                self.links.pop()?;
+                continue;
+            }
+            let end = start.saturating_add(rest.iter().position(|&b| b == b'/').unwrap_or(rest.len()));
+            match self.links.last_mut() {
+                Some((_, at)) => *at = end,
+                None => self.at = end,
+            }
+            self.left = self.left.saturating_sub(1);
+            let last = self.left == 0;
+            return Some((self.top().0.get(start..end)?, last));
+        }
+    }
+
+    /// The path being walked and how far.
+    fn top(&self) -> (&[u8], usize) {
+        match self.links.last() {
+            Some((link, at)) => (link, *at),
+            None => (self.path, self.at),
+        }
+    }
+}
+
+/// How many components `path` has (empty ones, between two slashes, do not count).
+fn count_components(path: &[u8]) -> usize {
+    path.split(|&b| b == b'/').filter(|c| !c.is_empty()).count()
 }
 
 /// Resolves `path` beneath `base` and runs `op` on the last component.
@@ -159,18 +217,16 @@ pub fn resolve<R>(
 ) -> Result<R, Errno> {
     check_path(path)?;
     // Held directories; the bottom one is `base`, which `..` may never pop.
-    let mut held: Vec<Arc<dyn WasiDir>> = vec![base.clone()];
-    let mut work: Vec<Vec<u8>> = Vec::new();
-    let mut must_be_dir = push_components(&mut work, path);
+    let mut held: Vec<Arc<dyn WasiDir>> = Vec::with_capacity(8);
+    held.push(base.clone());
+    // A path of only slashes was refused as absolute (and an empty one as `Noent`): the
+    // worklist has a component.
+    let mut work = Worklist::new(path);
+    let mut must_be_dir = path.last() == Some(&b'/');
     let mut hops = 0usize;
+    let mut name = Component(Vec::new());
 
-    // A path of only slashes was refused as absolute; one of only `.` names `base` itself.
-    if work.is_empty() {
-        work.push(b".".to_vec());
-    }
-
-    while let Some(component) = work.pop() {
-        let last = work.is_empty();
+    while let Some((component, last)) = work.next() {
         let top = held.last().ok_or(Errno::Perm)?.clone();
         if component == b".." {
             if held.len() <= 1 {
@@ -193,7 +249,7 @@ pub fn resolve<R>(
             }
             continue;
         }
-        let name = Component::new(&component)?;
+        name.set(component)?;
         let link = if last {
             let follow = follow == Follow::Always || (follow == Follow::TrailingSlash && must_be_dir);
             match op(Target { dir: &top, name: &name, must_be_dir, dotdot: false, follow })? {
@@ -219,11 +275,11 @@ pub fn resolve<R>(
             return Err(Errno::Loop);
         }
         check_path(&link)?;
-        let target_is_dir = push_components(&mut work, &link);
         if last {
-            must_be_dir |= target_is_dir;
+            must_be_dir |= link.last() == Some(&b'/');
         }
-        if work.len() > MAX_PATH_LEN {
+        work.push(link);
+        if work.left > MAX_PATH_LEN {
             return Err(Errno::Nametoolong);
         }
     }
@@ -566,6 +622,36 @@ mod tests {
             let got = reach(&root, &path, true);
             let want = model(&path, &["a", "a/b"], &["x", "a/x", "a/b/x"]);
             proptest::prop_assert_eq!(got, want, "path {:?}", path);
+        }
+
+        /// The worklist walks what a stack of copied components would: symlink targets
+        /// spliced in front of what is left, empty components skipped, the last one marked.
+        #[test]
+        fn the_worklist_walks_as_a_stack_of_components(
+            path in "[ab/.]{0,12}",
+            links in proptest::collection::vec((0usize..6, "[cd/.]{0,8}"), 0..4),
+        ) {
+            let mut stack: Vec<Vec<u8>> = Vec::new();
+            let push = |stack: &mut Vec<Vec<u8>>, path: &[u8]| {
+                stack.extend(path.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec).rev());
+            };
+            push(&mut stack, path.as_bytes());
+            let mut work = Worklist::new(path.as_bytes());
+            let mut step = 0;
+            loop {
+                let want = stack.pop().map(|c| (c, stack.is_empty()));
+                let got = work.next().map(|(c, last)| (c.to_vec(), last));
+                proptest::prop_assert_eq!(&got, &want, "step {}", step);
+                proptest::prop_assert_eq!(work.left, stack.len());
+                if got.is_none() {
+                    break;
+                }
+                for (_, link) in links.iter().filter(|(at, _)| *at == step) {
+                    push(&mut stack, link.as_bytes());
+                    work.push(link.as_bytes().to_vec());
+                }
+                step += 1;
+            }
         }
     }
 }
