@@ -159,9 +159,15 @@ impl Drop for Deadline {
         state.stops.remove(&self.id);
         state.live = state.live.saturating_sub(1);
         state.last_release = Some(Instant::now());
-        // Cancelled entries leave the queue when they come up; when none is pending, at once.
+        // Cancelled entries leave the queue when they come up; when none is pending, at once;
+        // and all together when they outnumber the pending ones, so that a busy server with long
+        // deadlines keeps a queue of about what is pending, not of every request of the last
+        // deadline's length.
         if state.stops.is_empty() {
             state.queue.clear();
+        } else if state.queue.len() > state.stops.len().saturating_mul(2).saturating_add(64) {
+            let State { queue, stops, .. } = &mut *state;
+            queue.retain(|Reverse((_, id))| stops.contains_key(id));
         }
     }
 }
@@ -238,6 +244,19 @@ mod tests {
         let settled = deadlines.ticks();
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(deadlines.ticks(), settled, "no guard, no ticks");
+    }
+
+    #[test]
+    fn cancelled_deadlines_do_not_pile_up_behind_a_pending_one() {
+        let engine = Engine::default();
+        let deadlines = Deadlines::new(&engine).unwrap();
+        let _pending = deadlines.add(Duration::from_secs(3600), Arc::new(Stop::new()));
+        for _ in 0..10_000 {
+            drop(deadlines.add(Duration::from_secs(3600), Arc::new(Stop::new())));
+        }
+        let queued = deadlines.shared.lock().queue.len();
+        assert!(queued <= 2 + 64, "{queued} entries queued for 1 pending deadline");
+        assert_eq!(deadlines.pending(), 1);
     }
 
     fn wait_until(what: impl Fn() -> bool) -> bool {
