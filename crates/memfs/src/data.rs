@@ -7,6 +7,13 @@ use std::collections::BTreeMap;
 /// The page size, in bytes.
 pub(crate) const PAGE: u64 = 4096;
 
+/// What a stored page costs against a size limit: its bytes and its share of the page map's
+/// nodes (each at least half full).
+pub(crate) const PAGE_COST: u64 = PAGE + 64;
+
+/// What the page map's first node costs, made with the first page (a node holds 11).
+pub(crate) const MAP_COST: u64 = 320;
+
 #[derive(Default)]
 pub(crate) struct Data {
     pages: BTreeMap<u64, Box<[u8]>>,
@@ -30,7 +37,11 @@ impl Data {
 
     /// What the stored pages cost against a size limit.
     pub(crate) fn cost(&self) -> u64 {
-        u64::try_from(self.pages.len()).unwrap_or(u64::MAX).saturating_mul(PAGE)
+        Data::cost_of(u64::try_from(self.pages.len()).unwrap_or(u64::MAX))
+    }
+
+    fn cost_of(pages: u64) -> u64 {
+        if pages == 0 { 0 } else { pages.saturating_mul(PAGE_COST).saturating_add(MAP_COST) }
     }
 
     /// What writing bytes `start..end` would add to [`Data::cost`]: the pages of the range not
@@ -43,7 +54,8 @@ impl Data {
         let last = end.saturating_sub(1) / PAGE;
         let wanted = last.saturating_sub(first).saturating_add(1);
         let stored = u64::try_from(self.pages.range(first..=last).count()).unwrap_or(u64::MAX);
-        wanted.saturating_sub(stored).saturating_mul(PAGE)
+        let now = u64::try_from(self.pages.len()).unwrap_or(u64::MAX);
+        Data::cost_of(now.saturating_add(wanted.saturating_sub(stored))).saturating_sub(self.cost())
     }
 
     /// Copies bytes from `offset` into `buf`, up to the end of the file; returns the count.
@@ -106,6 +118,10 @@ impl Data {
             // growing again reads zeros.
             let keep = size.div_ceil(PAGE);
             drop(self.pages.split_off(&keep));
+            if self.pages.is_empty() {
+                // An emptied map may keep its node: a new one holds nothing (and costs nothing).
+                self.pages = BTreeMap::new();
+            }
             let (page, within) = split(size);
             if within > 0
                 && let Some(tail) = self.pages.get_mut(&page).and_then(|p| p.get_mut(within..))
@@ -133,7 +149,7 @@ mod tests {
         let mut data = Data::default();
         data.write(10 * PAGE + 5, b"abc");
         assert_eq!(data.size(), 10 * PAGE + 8);
-        assert_eq!(data.cost(), PAGE);
+        assert_eq!(data.cost(), PAGE_COST + MAP_COST);
         let all = read_all(&data);
         assert!(all[..usize::try_from(10 * PAGE + 5).unwrap()].iter().all(|&b| b == 0));
         assert_eq!(&all[usize::try_from(10 * PAGE + 5).unwrap()..], b"abc");
@@ -142,10 +158,11 @@ mod tests {
     #[test]
     fn a_write_across_pages_costs_the_pages_it_adds() {
         let mut data = Data::default();
-        assert_eq!(data.cost_to_write(PAGE - 2, PAGE + 2), 2 * PAGE);
+        assert_eq!(data.cost_to_write(PAGE - 2, PAGE + 2), 2 * PAGE_COST + MAP_COST);
         data.write(PAGE - 2, b"wxyz");
+        assert_eq!(data.cost(), 2 * PAGE_COST + MAP_COST);
         assert_eq!(data.cost_to_write(0, 2 * PAGE), 0);
-        assert_eq!(data.cost_to_write(0, 2 * PAGE + 1), PAGE);
+        assert_eq!(data.cost_to_write(0, 2 * PAGE + 1), PAGE_COST);
         assert_eq!(data.cost_to_write(5, 5), 0);
     }
 
@@ -153,8 +170,9 @@ mod tests {
     fn shrinking_frees_pages_and_growing_again_reads_zeros() {
         let mut data = Data::default();
         data.write(0, &[7; 3 * 4096]);
-        assert_eq!(data.set_size(5).unwrap(), 2 * PAGE);
+        assert_eq!(data.set_size(5).unwrap(), 2 * PAGE_COST);
         assert_eq!(data.set_size(20).unwrap(), 0);
         assert_eq!(read_all(&data), [&[7; 5][..], &[0; 15][..]].concat());
+        assert_eq!(data.set_size(0).unwrap(), PAGE_COST + MAP_COST);
     }
 }

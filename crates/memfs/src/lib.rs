@@ -54,9 +54,24 @@ use std::hash::BuildHasherDefault;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// What an inode costs against the size limit besides its data, in bytes (a name costs its
-/// length on top).
-pub const INODE_COST: u64 = 128;
+/// What an inode costs against the size limit besides its data, in bytes: its slot in the inode
+/// table (which is as little as 7/16 full after it grows) and its fields. The costs are what the
+/// host holds, so that the limit bounds the host's memory, not only what the guest sees
+/// (`tests/host_memory.rs` fills a filesystem with each kind of thing and counts).
+pub const INODE_COST: u64 = 256;
+
+/// What a directory costs besides [`INODE_COST`]: its own structure and the first nodes of its
+/// two maps of entries.
+pub const DIR_COST: u64 = 768;
+
+/// What a name costs besides its bytes: its slots in the directory's two maps and its
+/// allocation. A hard link is a name.
+pub const ENTRY_COST: u64 = 192;
+
+/// What a name costs against the limit.
+fn entry_cost(name: &[u8]) -> u64 {
+    ENTRY_COST.saturating_add(len64(name))
+}
 
 /// The largest file, in bytes (`Fbig` past it), as a 64-bit Linux filesystem allows.
 pub const MAX_FILE_SIZE: u64 = i64::MAX.unsigned_abs();
@@ -137,6 +152,16 @@ enum Kind {
 }
 
 impl Kind {
+    /// What the inode costs against the limit, with its data.
+    fn cost(&self) -> u64 {
+        let own = match self {
+            Kind::File(data) => data.cost(),
+            Kind::Symlink(target) => len64(target),
+            Kind::Dir(_) => DIR_COST,
+        };
+        own.saturating_add(INODE_COST)
+    }
+
     fn filetype(&self) -> Filetype {
         match self {
             Kind::Dir(_) => Filetype::Directory,
@@ -231,7 +256,7 @@ impl State {
             let dir = self.dir_mut(dir)?;
             dir.subdirs = dir.subdirs.saturating_sub(1);
         }
-        self.refund(len64(name));
+        self.refund(entry_cost(name));
         let inode = self.inode_mut(ino)?;
         inode.nlink = if was_dir { 0 } else { inode.nlink.saturating_sub(1) };
         inode.ctim = now;
@@ -255,12 +280,7 @@ impl State {
     fn collect(&mut self, ino: u64) {
         let gone = self.inodes.get(&ino).is_some_and(|i| i.nlink == 0 && i.handles == 0);
         if gone && let Some(inode) = self.inodes.remove(&ino) {
-            let cost = match &inode.kind {
-                Kind::File(data) => data.cost(),
-                Kind::Symlink(target) => len64(target),
-                Kind::Dir(_) => 0,
-            };
-            self.refund(cost.saturating_add(INODE_COST));
+            self.refund(inode.kind.cost());
         }
     }
 
@@ -321,7 +341,7 @@ impl MemFs {
         let mut state = State { inodes: Inodes::default(), next_ino: ROOT, used: 0 };
         let root = state.add(Kind::Dir(Dir::new(ROOT)), now);
         debug_assert_eq!(root, ROOT);
-        state.used = INODE_COST;
+        state.used = INODE_COST.saturating_add(DIR_COST);
         let fs = Fs {
             dev: options.dev,
             limit: options.limit.unwrap_or(u64::MAX),
@@ -385,8 +405,8 @@ impl MemDir {
         }
     }
 
-    /// Adds `name` to this directory as a new inode of `kind`, costing `cost` besides.
-    fn create(&self, name: &Component, kind: Kind, cost: u64) -> Result<u64, Errno> {
+    /// Adds `name` to this directory as a new inode of `kind`, paying for both.
+    fn create(&self, name: &Component, kind: Kind) -> Result<u64, Errno> {
         let now = self.fs.now();
         let mut state = self.fs.lock();
         let dir = state.dir(self.ino)?;
@@ -394,7 +414,7 @@ impl MemDir {
             return Err(Errno::Exist);
         }
         let filetype = kind.filetype();
-        state.charge(INODE_COST.saturating_add(len64(name.as_bytes())).saturating_add(cost), self.fs.limit)?;
+        state.charge(kind.cost().saturating_add(entry_cost(name.as_bytes())), self.fs.limit)?;
         let ino = state.add(kind, now);
         let dir = state.dir_mut(self.ino)?;
         dir.insert(name.as_bytes(), ino, filetype);
@@ -460,7 +480,7 @@ impl WasiDir for MemDir {
         let ino = match existing {
             Some(_) if options.create && options.exclusive => return Err(Errno::Exist),
             Some(ino) => ino,
-            None if options.create => match self.create(name, Kind::File(Data::default()), 0) {
+            None if options.create => match self.create(name, Kind::File(Data::default())) {
                 Ok(ino) => ino,
                 // Made by another thread in between: without `exclusive`, that one is opened.
                 Err(Errno::Exist) if !options.exclusive => {
@@ -553,7 +573,7 @@ impl WasiDir for MemDir {
     }
 
     fn create_dir(&self, name: &Component) -> Result<(), Errno> {
-        self.create(name, Kind::Dir(Dir::new(self.ino)), 0).map(drop)
+        self.create(name, Kind::Dir(Dir::new(self.ino))).map(drop)
     }
 
     fn remove_dir(&self, name: &Component) -> Result<(), Errno> {
@@ -578,7 +598,7 @@ impl WasiDir for MemDir {
     }
 
     fn symlink(&self, target: &[u8], name: &Component) -> Result<(), Errno> {
-        self.create(name, Kind::Symlink(target.to_vec()), len64(target)).map(drop)
+        self.create(name, Kind::Symlink(target.to_vec())).map(drop)
     }
 
     fn link(&self, name: &Component, new_dir: &dyn WasiDir, new_name: &Component) -> Result<(), Errno> {
@@ -594,7 +614,7 @@ impl WasiDir for MemDir {
         if filetype == Filetype::Directory {
             return Err(Errno::Perm);
         }
-        state.charge(len64(new_name.as_bytes()), self.fs.limit)?;
+        state.charge(entry_cost(new_name.as_bytes()), self.fs.limit)?;
         state.dir_mut(new_dir.ino)?.insert(new_name.as_bytes(), ino, filetype);
         let inode = state.inode_mut(ino)?;
         inode.nlink = inode.nlink.saturating_add(1);

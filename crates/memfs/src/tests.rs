@@ -74,7 +74,9 @@ fn files_are_written_read_and_stated() {
 
 #[test]
 fn the_limit_refuses_a_write_whole_and_counts_what_is_freed() {
-    let (fs, root) = fs_with_limit(Some(INODE_COST * 2 + 1 + 2 * data::PAGE));
+    let root_cost = INODE_COST + DIR_COST;
+    let f_cost = INODE_COST + ENTRY_COST + 1;
+    let (fs, root) = fs_with_limit(Some(root_cost + f_cost + 2 * data::PAGE_COST + data::MAP_COST));
     let f = file(&root, "f", &CREATE).unwrap();
     assert_eq!(write(&f, &[1; 4096]).unwrap(), 4096);
     // Two more pages do not fit: nothing is written, the size does not move.
@@ -87,7 +89,7 @@ fn the_limit_refuses_a_write_whole_and_counts_what_is_freed() {
     // Truncating gives the pages back.
     let used = fs.used();
     f.set_size(0).unwrap();
-    assert_eq!(fs.used(), used - 2 * data::PAGE);
+    assert_eq!(fs.used(), used - 2 * data::PAGE_COST - data::MAP_COST);
     root.create_dir(&name("d")).unwrap();
     // A sparse file costs only what is written.
     f.set_size(1 << 40).unwrap();

@@ -155,7 +155,7 @@ fn listings_resume_from_any_cookie_across_both_layers() {
 fn a_copy_up_that_does_not_fit_leaves_nothing_half_copied() {
     let below = MemFs::new(Options::default());
     write(&below.root(), "big", &[1u8; 100]);
-    let overlay = Overlay::new(below.root(), MemFs::new(Options { limit: Some(1024), ..Options::default() })).unwrap();
+    let overlay = Overlay::new(below.root(), MemFs::new(Options { limit: Some(2048), ..Options::default() })).unwrap();
     let root = overlay.root();
     let big = vec![2u8; 8192];
     write(&below.root(), "big", &big);

@@ -51,9 +51,10 @@ pub struct GuestArgs {
 
     /// Give the guest an empty in-memory directory named GUEST (as `docker run --tmpfs`),
     /// gone when the guest ends: files, directories, symlinks and hard links in this process's
-    /// memory, no disk touched. `:size=SIZE` caps it (suffixes K, M, G; default 64M): beyond
-    /// it writes and creations fail with `nospc` and nothing is half-written. Repeatable; the
-    /// preopens come after the `--dir` ones.
+    /// memory, no disk touched. `:size=SIZE` caps it (suffixes K, M, G; default 64M), counting
+    /// what the host holds for it (data, and the bookkeeping of every file, directory and
+    /// name): beyond it writes and creations fail with `nospc` and nothing is half-written.
+    /// Repeatable; the preopens come after the `--dir` ones.
     #[arg(long = "tmpfs", value_name = "GUEST[:size=SIZE]")]
     pub tmpfs: Vec<String>,
 
