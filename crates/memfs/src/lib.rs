@@ -339,9 +339,10 @@ impl MemFs {
     pub fn new(options: Options) -> MemFs {
         let now = (options.clock)();
         let mut state = State { inodes: Inodes::default(), next_ino: ROOT, used: 0 };
-        let root = state.add(Kind::Dir(Dir::new(ROOT)), now);
+        let root = Kind::Dir(Dir::new(ROOT));
+        state.used = root.cost();
+        let root = state.add(root, now);
         debug_assert_eq!(root, ROOT);
-        state.used = INODE_COST.saturating_add(DIR_COST);
         let fs = Fs {
             dev: options.dev,
             limit: options.limit.unwrap_or(u64::MAX),
@@ -392,8 +393,15 @@ impl MemDir {
     /// A new handle on `ino`, counted so that the inode outlives its name while held.
     fn hold(fs: &Arc<Fs>, ino: u64) -> MemDir {
         if let Ok(inode) = fs.lock().inode_mut(ino) {
-            inode.handles = inode.handles.saturating_add(1);
+            return MemDir::held(fs, inode, ino);
         }
+        MemDir { fs: fs.clone(), ino }
+    }
+
+    /// As [`MemDir::hold`], under a lock the caller holds (so that the directory it looked up
+    /// cannot go in between).
+    fn held(fs: &Arc<Fs>, inode: &mut Inode, ino: u64) -> MemDir {
+        inode.handles = inode.handles.saturating_add(1);
         MemDir { fs: fs.clone(), ino }
     }
 
@@ -456,11 +464,7 @@ impl WasiDir for MemDir {
         let Some(ino) = state.dir(self.ino)?.get(name.as_bytes()) else { return Ok(Found::Nothing) };
         let inode = state.inode_mut(ino)?;
         Ok(match &inode.kind {
-            Kind::Dir(_) => {
-                // Held under the same lock as the lookup: the directory cannot go in between.
-                inode.handles = inode.handles.saturating_add(1);
-                Found::Dir(Arc::new(MemDir { fs: self.fs.clone(), ino }))
-            }
+            Kind::Dir(_) => Found::Dir(Arc::new(MemDir::held(&self.fs, inode, ino))),
             Kind::File(_) => Found::File,
             Kind::Symlink(target) => Found::Symlink(target.clone()),
         })
@@ -497,10 +501,7 @@ impl WasiDir for MemDir {
             Kind::Symlink(target) => Ok(Opened::Symlink(target.clone())),
             // As Linux: `O_CREAT` on a directory is `EISDIR`, as is writing one.
             Kind::Dir(_) if options.write || options.truncate || options.create => Err(Errno::Isdir),
-            Kind::Dir(_) => {
-                inode.handles = inode.handles.saturating_add(1);
-                Ok(Opened::Dir(Arc::new(MemDir { fs: self.fs.clone(), ino })))
-            }
+            Kind::Dir(_) => Ok(Opened::Dir(Arc::new(MemDir::held(&self.fs, inode, ino)))),
             Kind::File(_) if options.directory => Err(Errno::Notdir),
             Kind::File(data) => {
                 if options.truncate && options.write && data.size() > 0 {
